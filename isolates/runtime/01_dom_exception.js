@@ -1,0 +1,44 @@
+// DOMException (WebIDL §DOMException): name → legacy code table, Error.prototype in its chain.
+import { defineGlobal, primordials } from "./00_infra.js";
+
+const { ObjectDefineProperty, ObjectPrototypeHasOwnProperty, Error: Err, String: Str } = primordials;
+
+const CODES = {
+  IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
+  NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11,
+  SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
+  TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
+  QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
+};
+
+export class DOMException extends Err {
+  #name;
+  #message;
+  constructor(message = "", options = "Error") {
+    super();
+    this.#message = Str(message);
+    this.#name = options !== null && typeof options === "object" ? Str(options.name ?? "Error") : Str(options);
+    if (options !== null && typeof options === "object" && "cause" in options) {
+      ObjectDefineProperty(this, "cause", { value: options.cause, writable: true, configurable: true });
+    }
+    // Give the instance a useful stack ("Name: message\n at ...").
+    const stack = new Err(this.#message).stack;
+    if (typeof stack === "string") {
+      ObjectDefineProperty(this, "stack", {
+        value: this.#name + ": " + this.#message + stack.slice(stack.indexOf("\n") === -1 ? stack.length : stack.indexOf("\n")),
+        writable: true, configurable: true,
+      });
+    }
+  }
+  get name() { return this.#name; }
+  get message() { return this.#message; }
+  get code() { return ObjectPrototypeHasOwnProperty(CODES, this.#name) ? CODES[this.#name] : 0; }
+  get [Symbol.toStringTag]() { return "DOMException"; }
+}
+for (const [name, code] of Object.entries(CODES)) {
+  const constName = name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase().replace(/_ERROR$/, "_ERR");
+  ObjectDefineProperty(DOMException, constName, { value: code, enumerable: true });
+  ObjectDefineProperty(DOMException.prototype, constName, { value: code, enumerable: true });
+}
+
+defineGlobal("DOMException", DOMException);

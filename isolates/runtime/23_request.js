@@ -1,0 +1,114 @@
+// Request (Fetch §5.4), with Workers' `cf` property.
+import { defineGlobal, primordials } from "./00_infra.js";
+import { Headers, fillHeaders, headersSetGuard } from "./20_headers.js";
+import { cloneBodyState, extractBody, installBodyMixin, newBodyState } from "./22_body.js";
+import { URL } from "./10_url.js";
+
+const { TypeError: TypeErr, String: Str, StringPrototypeToUpperCase, RegExpPrototypeTest, ArrayPrototypeIndexOf } = primordials;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const NORMALIZED = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+
+function normalizeMethod(m) {
+  const s = Str(m);
+  if (!RegExpPrototypeTest(TOKEN, s)) throw new TypeErr(`Invalid HTTP method string: ${s}`);
+  const upper = StringPrototypeToUpperCase(s);
+  if (upper === "CONNECT" || upper === "TRACE" || upper === "TRACK") throw new TypeErr(`Forbidden HTTP method: ${s}`);
+  return ArrayPrototypeIndexOf(NORMALIZED, upper) !== -1 ? upper : s;
+}
+
+export class Request {
+  #method;
+  #url;
+  #headers;
+  #redirect;
+  #cf;
+  #body;
+  #signal;
+
+  constructor(input, init = undefined) {
+    if (arguments.length === 0) throw new TypeErr("Failed to construct 'Request': 1 argument required, but only 0 present.");
+    if (init !== undefined && init !== null && typeof init !== "object") {
+      throw new TypeErr("Failed to construct 'Request': The provided value is not of type 'RequestInit'.");
+    }
+    init = init ?? {};
+    let base = null;
+    if (input instanceof Request) {
+      base = input;
+    } else {
+      let parsed;
+      try {
+        parsed = new URL(Str(input));
+      } catch {
+        throw new TypeErr(`Failed to construct 'Request': Invalid URL: ${Str(input)}`);
+      }
+      if (parsed.username || parsed.password) throw new TypeErr("Failed to construct 'Request': Request URL includes credentials.");
+      this.#url = parsed.href;
+    }
+    this.#method = init.method !== undefined ? normalizeMethod(init.method) : base ? base.#method : "GET";
+    if (base) this.#url = base.#url;
+    this.#redirect = init.redirect !== undefined ? Str(init.redirect) : base ? base.#redirect : "follow";
+    if (this.#redirect !== "follow" && this.#redirect !== "manual" && this.#redirect !== "error") {
+      throw new TypeErr(`Failed to construct 'Request': Invalid redirect value: ${this.#redirect}`);
+    }
+    this.#cf = init.cf !== undefined ? init.cf : base ? base.#cf : undefined;
+    this.#signal = init.signal !== undefined ? init.signal : base ? base.#signal : null;
+    this.#headers = new Headers();
+    if (init.headers !== undefined) fillHeaders(this.#headers, init.headers);
+    else if (base) fillHeaders(this.#headers, base.#headers);
+    headersSetGuard(this.#headers, "request");
+
+    if (init.body !== undefined && init.body !== null) {
+      if (this.#method === "GET" || this.#method === "HEAD") {
+        throw new TypeErr("Request with a GET or HEAD method cannot have a body.");
+      }
+      const extracted = extractBody(init.body);
+      this.#body = newBodyState(extracted.source);
+      if (extracted.contentType !== null && !this.#headers.has("content-type")) {
+        this.#headers.append("content-type", extracted.contentType);
+      }
+    } else if (base && init.body === undefined) {
+      if (base.#body.used) throw new TypeErr("Failed to construct 'Request': Cannot construct a Request with a Request object that has already been used.");
+      this.#body = newBodyState(base.#body.source);
+      base.#body.used = base.#body.source !== null; // the body moves to the new request
+    } else {
+      this.#body = newBodyState(null);
+    }
+  }
+
+  get method() { return this.#method; }
+  get url() { return this.#url; }
+  get headers() { return this.#headers; }
+  get redirect() { return this.#redirect; }
+  get signal() { return this.#signal; }
+  get cf() { return this.#cf; }
+  get fetcher() { return null; }
+  get keepalive() { return false; }
+  get integrity() { return ""; }
+  get [Symbol.toStringTag]() { return "Request"; }
+
+  clone() {
+    const r = new Request(this.#url, { method: this.#method, headers: this.#headers, redirect: this.#redirect, cf: this.#cf });
+    r.#body = cloneBodyState(this.#body);
+    r.#signal = this.#signal;
+    return r;
+  }
+
+  static bodyState(r) { return r.#body; }
+  /** Builds the incoming request from the dispatch message (headers immutable, as on Workers). */
+  static fromHost(method, url, headerPairs, bodySource, cf) {
+    const r = new Request(url, { method, headers: headerPairs });
+    r.#body = newBodyState(bodySource);
+    r.#cf = cf;
+    headersSetGuard(r.#headers, "immutable");
+    return r;
+  }
+}
+const requestBodyState = Request.bodyState;
+const requestFromHost = Request.fromHost;
+delete Request.bodyState;
+delete Request.fromHost;
+installBodyMixin(Request, requestBodyState);
+export { requestBodyState, requestFromHost };
+
+defineGlobal("Request", Request);

@@ -1,0 +1,267 @@
+// The bridge functions Python calls: init, dispatch, poll, finish, moduleExports.
+// Every call returns a JSON string (never an object: only strings cross to Python).
+import {
+  beginRequest, bridge, bytesToLatin1, currentGeneration, defineGlobal, deliverResults, endRequest, latin1ToBytes,
+  outstandingOps, primordials, pushLog, requestActive, setNow, takeLogs, takeOps,
+} from "./00_infra.js";
+import { DOMException } from "./01_dom_exception.js";
+import { Event, EventTarget } from "./02_event.js";
+import { headersList } from "./20_headers.js";
+import { bytesSource, peekBytes } from "./22_body.js";
+import { requestFromHost } from "./23_request.js";
+import { Response, responseBodyState } from "./23_response.js";
+import { reseed } from "./30_crypto.js";
+import { nextTimerDelay, runDueTimers } from "./40_timers.js";
+
+const { JSONParse, JSONStringify, ObjectKeys, ObjectPrototypeHasOwnProperty, ArrayPrototypePush, PromiseResolve,
+  PromisePrototypeThen, TypeError: TypeErr, String: Str, ReflectApply, ObjectFreeze, ArrayPrototypeIndexOf } = primordials;
+
+const HANDLER_NAMES = ["fetch", "scheduled", "queue", "tail", "trace", "email", "alarm", "test"];
+
+// ---- worker shape ---------------------------------------------------------------
+
+let moduleNamespace = null; // the transformed module's exports ($ew$), or null for service-worker scripts
+let format = null;
+let env = null;
+const globalTarget = new EventTarget();
+
+bridge.moduleExports = function moduleExports() {
+  moduleNamespace = { __proto__: null };
+  return moduleNamespace;
+};
+
+defineGlobal("addEventListener", (type, listener, options) => globalTarget.addEventListener(type, listener, options));
+defineGlobal("removeEventListener", (type, listener) => globalTarget.removeEventListener(type, listener));
+defineGlobal("dispatchEvent", (event) => globalTarget.dispatchEvent(event));
+
+function copyInto(target, source) {
+  if (source === null || typeof source !== "object") return;
+  const keys = ObjectKeys(source);
+  for (let i = 0; i < keys.length; i++) target[keys[i]] = source[keys[i]];
+}
+
+bridge.init = function init(envJson) {
+  const config = JSONParse(envJson);
+  env = {};
+  copyInto(env, config.vars);
+  copyInto(env, config.secrets);
+  const handlers = [];
+  if (moduleNamespace !== null) {
+    format = "modules";
+    const main = moduleNamespace.default;
+    if (main !== null && (typeof main === "object" || typeof main === "function")) {
+      for (let i = 0; i < HANDLER_NAMES.length; i++) {
+        if (typeof main[HANDLER_NAMES[i]] === "function") ArrayPrototypePush(handlers, HANDLER_NAMES[i]);
+      }
+    }
+    if (ArrayPrototypeIndexOf(handlers, "fetch") === -1) throw new TypeErr("Handler does not export a fetch() function.");
+  } else {
+    format = "service-worker";
+    for (let i = 0; i < HANDLER_NAMES.length; i++) {
+      if (EventTarget.listenerCount(globalTarget, HANDLER_NAMES[i]) > 0) ArrayPrototypePush(handlers, HANDLER_NAMES[i]);
+    }
+    if (handlers.length === 0) throw new TypeErr("No event handlers were registered. This script does nothing.");
+    if (ArrayPrototypeIndexOf(handlers, "fetch") === -1) {
+      throw new TypeErr("No fetch handler registered: add addEventListener(\"fetch\", ...).");
+    }
+    // Service-worker scripts see their bindings as globals.
+    const keys = ObjectKeys(env);
+    for (let i = 0; i < keys.length; i++) defineGlobal(keys[i], env[keys[i]]);
+  }
+  return JSONStringify({ format, handlers, logs: takeLogs() });
+};
+
+// ---- the request ------------------------------------------------------------------
+
+let req = null; // { gen, response, error, reported, waitUntil, passThrough }
+
+function errorInfo(e) {
+  try {
+    if (e !== null && typeof e === "object") {
+      const name = typeof e.name === "string" ? e.name : "Error";
+      const message = typeof e.message === "string" ? e.message : Str(e);
+      const stack = typeof e.stack === "string" ? e.stack : `${name}: ${message}`;
+      return { name, message, stack };
+    }
+    return { name: "Error", message: Str(e), stack: "Uncaught " + Str(e) };
+  } catch {
+    return { name: "Error", message: "(an exception that could not be described)", stack: "" };
+  }
+}
+
+function reportUncaught(e) {
+  const info = errorInfo(e);
+  pushLog("error", "Uncaught " + info.stack);
+}
+
+function settleWith(r, value) {
+  if (r !== req || r.response !== null || r.error !== null) return;
+  if (value instanceof Response) r.response = value;
+  else r.error = errorInfo(new TypeErr("Incorrect type for Promise: the Promise did not resolve to 'Response'."));
+}
+
+function failWith(r, e) {
+  if (r !== req || r.response !== null || r.error !== null) return;
+  r.error = errorInfo(e);
+}
+
+function settleFrom(r, value) {
+  if (value instanceof Response) { settleWith(r, value); return; }
+  if (value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function") {
+    try {
+      PromisePrototypeThen(PromiseResolve(value), (v) => settleWith(r, v), (e) => failWith(r, e));
+    } catch (e) {
+      failWith(r, e);
+    }
+    return;
+  }
+  settleWith(r, value);
+}
+
+function addWaitUntil(r, promise) {
+  r.waitUntil++;
+  const gen = r.gen;
+  const done = () => { if (gen === currentGeneration()) r.waitUntil--; };
+  PromisePrototypeThen(PromiseResolve(promise), done, (e) => {
+    if (gen === currentGeneration()) reportUncaught(e);
+    done();
+  });
+}
+
+class ExecutionContext {
+  #r;
+  constructor(r) { this.#r = r; }
+  waitUntil(promise) {
+    if (this.#r !== req) throw new TypeErr("waitUntil() called after the request finished.");
+    addWaitUntil(this.#r, promise);
+  }
+  passThroughOnException() { this.#r.passThrough = true; }
+  get [Symbol.toStringTag]() { return "ExecutionContext"; }
+}
+
+class FetchEvent extends Event {
+  #r;
+  #request;
+  #responded = false;
+  #dispatching = true;
+  constructor(type, init) {
+    super(type);
+    if (!init || !init.__r) throw new TypeErr("Illegal constructor");
+    this.#r = init.__r;
+    this.#request = init.request;
+  }
+  get request() { return this.#request; }
+  respondWith(response) {
+    if (this.#responded) throw new DOMException("FetchEvent.respondWith() has already been called.", "InvalidStateError");
+    if (!this.#dispatching) throw new DOMException("FetchEvent.respondWith() must be called synchronously from the event listener.", "InvalidStateError");
+    this.#responded = true;
+    settleFrom(this.#r, response);
+  }
+  waitUntil(promise) { addWaitUntil(this.#r, promise); }
+  passThroughOnException() { this.#r.passThrough = true; }
+  static finishDispatch(event) { event.#dispatching = false; return event.#responded; }
+}
+const fetchEventFinishDispatch = FetchEvent.finishDispatch;
+delete FetchEvent.finishDispatch;
+defineGlobal("FetchEvent", FetchEvent);
+
+function finishInternal() {
+  req = null;
+  if (requestActive()) endRequest();
+}
+
+bridge.dispatch = function dispatch(reqJson) {
+  if (req !== null) finishInternal();
+  const msg = JSONParse(reqJson);
+  beginRequest();
+  setNow(msg.now);
+  reseed(msg.seed);
+  const r = { gen: currentGeneration(), response: null, error: null, reported: false, waitUntil: 0, passThrough: false };
+  req = r;
+  // Everything from here on may run code a worker can break (npm code uses ordinary built-ins): an
+  // exception fails this request, never the bridge.
+  try {
+    const body = msg.body === null || msg.body === undefined ? null : bytesSource(latin1ToBytes(msg.body));
+    const cf = msg.cf !== null && typeof msg.cf === "object" ? msg.cf : {};
+    const request = requestFromHost(msg.method, msg.url, msg.headers, body, cf);
+    if (format === "modules") {
+      const main = moduleNamespace.default;
+      const ctx = new ExecutionContext(r);
+      settleFrom(r, ReflectApply(main.fetch, main, [request, env, ctx]));
+    } else {
+      const event = new FetchEvent("fetch", { request, __r: r });
+      try {
+        globalTarget.dispatchEvent(event);
+      } finally {
+        if (!fetchEventFinishDispatch(event) && r.error === null && r.response === null) {
+          r.error = errorInfo(new Error("No fetch event listener called respondWith(): the script did not generate a response."));
+        }
+      }
+    }
+  } catch (e) {
+    failWith(r, e);
+  }
+  return JSONStringify(settle(state(true)));
+};
+
+/** A request whose response is known and that has no waitUntil work is closed at once (one crossing). */
+function settle(st) {
+  if ((st.s === "done" || st.s === "error") && st.waitUntil === 0) {
+    finishInternal();
+    st.finished = true;
+    const late = takeLogs();
+    for (let i = 0; i < late.length; i++) ArrayPrototypePush(st.logs, late[i]);
+  }
+  return st;
+}
+
+bridge.poll = function poll(json) {
+  const msg = JSONParse(json);
+  setNow(msg.now);
+  if (req === null) return JSONStringify({ s: "idle", logs: takeLogs() });
+  let activity = 0;
+  if (msg.results && msg.results.length) activity += deliverResults(msg.results);
+  activity += runDueTimers(reportUncaught);
+  return JSONStringify(settle(state(activity > 0)));
+};
+
+bridge.finish = function finish() {
+  finishInternal();
+  return JSONStringify({ logs: takeLogs() });
+};
+
+function state(ready) {
+  const r = req;
+  if (!r.reported && r.error !== null) {
+    r.reported = true;
+    return { s: "error", error: r.error, logs: takeLogs(), waitUntil: r.waitUntil, passThrough: r.passThrough };
+  }
+  if (!r.reported && r.response !== null) {
+    const bodyState = responseBodyState(r.response);
+    const bytes = bodyState.used ? null : peekBytes(bodyState);
+    if (bodyState.used) {
+      r.reported = true;
+      return { s: "error", error: errorInfo(new TypeErr("The Response's body has already been used.")), logs: takeLogs(), waitUntil: r.waitUntil };
+    }
+    if (bytes !== null) {
+      r.reported = true;
+      bodyState.used = true;
+      const headers = [];
+      const list = headersList(r.response.headers);
+      for (let i = 0; i < list.length; i++) ArrayPrototypePush(headers, [list[i][0], list[i][1]]);
+      return {
+        s: "done", status: r.response.status, statusText: r.response.statusText, headers, body: bytesToLatin1(bytes),
+        logs: takeLogs(), waitUntil: r.waitUntil,
+      };
+    }
+  }
+  const timer = nextTimerDelay();
+  if (r.reported) {
+    if (r.waitUntil === 0) return { s: "idle", logs: takeLogs() };
+    return { s: "draining", ready, timer, ops: takeOps(), outstanding: outstandingOps(), logs: takeLogs(), waitUntil: r.waitUntil };
+  }
+  return { s: "pending", ready, timer, ops: takeOps(), outstanding: outstandingOps(), logs: takeLogs() };
+}
+
+void ObjectPrototypeHasOwnProperty;
+void ObjectFreeze;

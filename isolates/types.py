@@ -1,0 +1,57 @@
+"""Types shared by the pool, the server and the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from edgeworker.limits.outcome import Outcome
+from edgeworker.limits.settings import WorkerLimits
+
+ScriptFormat = Literal["modules", "service-worker"]
+
+
+@dataclass(frozen=True)
+class WorkerScript:
+    """One immutable version of a worker, as isolates run it."""
+
+    name: str
+    version: int
+    format: ScriptFormat
+    code: str  # the script as the isolate evaluates it (a module already turned into a classic script)
+    line1_offset: int
+    env: dict[str, Any]
+    limits: WorkerLimits
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.name, self.version)
+
+
+@dataclass(frozen=True)
+class ScriptErrorInfo:
+    """A script that did not compile or whose top level threw, as V8 (or the module transform) reported it."""
+
+    name: str
+    message: str
+    line: int | None
+    column: int | None
+
+    def __str__(self) -> str:
+        where = f" at line {self.line}, column {self.column}" if self.line is not None else ""
+        return f"{self.name}: {self.message}{where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "message": self.message, "line": self.line, "column": self.column}
+
+
+@dataclass
+class WorkerResponse:
+    """What an isolate made of one request."""
+
+    outcome: Outcome
+    status: int = 500
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    error: dict[str, str] | None = None  # name, message, stack
+    logs: list[tuple[str, str]] = field(default_factory=list)

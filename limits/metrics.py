@@ -1,0 +1,101 @@
+"""Prometheus metrics, behind an observer that the pool and the server call.
+
+The pool and the server never import prometheus-client: they call an :class:`Observer`. Tests pass a fresh
+``CollectorRegistry`` instead of clearing the global one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from edgeworker.limits.outcome import Outcome
+
+IsolateStates = Callable[[], dict[tuple[str, str], int]]
+
+
+class Observer(Protocol):
+    def request_done(self, worker: str, status: int, outcome: Outcome, seconds: float) -> None: ...
+    def isolate_created(self, worker: str) -> None: ...
+    def isolate_disposed(self, worker: str, reason: str) -> None: ...
+    def host_crashed(self, exit_code: int | None) -> None: ...
+    def worker_quarantined(self, worker: str) -> None: ...
+
+
+class NullObserver:
+    def request_done(self, worker: str, status: int, outcome: Outcome, seconds: float) -> None:
+        pass
+
+    def isolate_created(self, worker: str) -> None:
+        pass
+
+    def isolate_disposed(self, worker: str, reason: str) -> None:
+        pass
+
+    def host_crashed(self, exit_code: int | None) -> None:
+        pass
+
+    def worker_quarantined(self, worker: str) -> None:
+        pass
+
+
+class _IsolateGauge(Collector):
+    def __init__(self, states: IsolateStates) -> None:
+        self._states = states
+
+    def collect(self) -> Iterator[Metric]:
+        gauge = GaugeMetricFamily("edgeworker_isolates", "Isolates by worker and state", labels=["worker", "state"])
+        for (worker, state), count in sorted(self._states().items()):
+            gauge.add_metric([worker, state], count)
+        yield gauge
+
+
+class PrometheusObserver:
+    """Labels are bounded: worker names, status codes, outcomes and reasons; never paths or ids."""
+
+    def __init__(self, registry: CollectorRegistry, isolate_states: IsolateStates | None = None) -> None:
+        self.registry = registry
+        self._requests = Counter(
+            "edgeworker_requests", "Requests served, by worker and status", ["worker", "status"], registry=registry
+        )
+        self._outcomes = Counter(
+            "edgeworker_request_outcomes", "Requests by how they ended", ["worker", "outcome"], registry=registry
+        )
+        self._duration = Histogram(
+            "edgeworker_request_duration_seconds",
+            "Time from request to response, by worker",
+            ["worker"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=registry,
+        )
+        self._created = Counter("edgeworker_isolates_created", "Isolates created", ["worker"], registry=registry)
+        self._disposed = Counter(
+            "edgeworker_isolates_disposed", "Isolates disposed, by reason", ["worker", "reason"], registry=registry
+        )
+        self._host_crashes = Counter("edgeworker_host_crashes", "Isolate host processes that died", registry=registry)
+        self._quarantined = Counter(
+            "edgeworker_quarantined", "Workers quarantined for killing isolate hosts", ["worker"], registry=registry
+        )
+        if isolate_states is not None:
+            registry.register(_IsolateGauge(isolate_states))
+
+    def request_done(self, worker: str, status: int, outcome: Outcome, seconds: float) -> None:
+        self._requests.labels(worker, str(status)).inc()
+        self._outcomes.labels(worker, outcome.value).inc()
+        self._duration.labels(worker).observe(seconds)
+
+    def isolate_created(self, worker: str) -> None:
+        self._created.labels(worker).inc()
+
+    def isolate_disposed(self, worker: str, reason: str) -> None:
+        self._disposed.labels(worker, reason).inc()
+
+    def host_crashed(self, exit_code: int | None) -> None:
+        self._host_crashes.inc()
+
+    def worker_quarantined(self, worker: str) -> None:
+        self._quarantined.labels(worker).inc()

@@ -1,0 +1,130 @@
+"""The data plane: every request is routed to a worker and run in one of its isolates."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from edgeworker.isolates.pool import HostCrashed, Overloaded, Quarantined, ScriptFailed
+from edgeworker.isolates.types import WorkerResponse
+from edgeworker.limits.outcome import Outcome
+
+if TYPE_CHECKING:
+    from edgeworker.server.node import Node
+
+log = logging.getLogger("edgeworker.requests")
+console_log = logging.getLogger("edgeworker.console")
+
+REQUEST_ID_HEADER = "x-edgeworker-request-id"
+_HOP_BY_HOP = {b"content-length", b"transfer-encoding", b"connection", b"keep-alive"}
+_LIMIT_NAMES = {
+    Outcome.EXCEEDED_CPU: "CPU time",
+    Outcome.EXCEEDED_MEMORY: "memory",
+    Outcome.EXCEEDED_WALL_TIME: "wall time",
+}
+_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
+
+
+def new_request_id() -> str:
+    return os.urandom(8).hex()
+
+
+def _page(status: int, title: str, detail: str, request_id: str, headers: dict[str, str] | None = None) -> Response:
+    text = f"{title}\n\n{detail}\n\nRequest id: {request_id}\n"
+    return PlainTextResponse(text, status_code=status, headers={REQUEST_ID_HEADER: request_id, **(headers or {})})
+
+
+def build_app(node: Node) -> Starlette:
+    async def handle(request: Request) -> Response:
+        started = time.perf_counter()
+        request_id = new_request_id()
+        host = request.headers.get("host", "")
+        script = node.registry.match(host, request.url.path)
+        if script is None:
+            return PlainTextResponse(
+                f"No worker matches host {host!r} and path {request.url.path!r}.\n",
+                status_code=404,
+                headers={REQUEST_ID_HEADER: request_id},
+            )
+        client_ip = request.client.host if request.client else ""
+        headers: list[tuple[str, str]] = []
+        forwarded = ""
+        for raw_name, raw_value in request.headers.raw:
+            name = raw_name.decode("latin-1").lower()
+            if name == "cf-connecting-ip":
+                continue  # only the node says who the client is
+            if name == "x-forwarded-for":
+                forwarded = f"{forwarded}, {raw_value.decode('latin-1')}" if forwarded else raw_value.decode("latin-1")
+                continue
+            headers.append((name, raw_value.decode("latin-1")))
+        headers.append(("cf-connecting-ip", client_ip))
+        headers.append(("x-forwarded-for", f"{forwarded}, {client_ip}" if forwarded else client_ip))
+        body = await request.body()
+        meta = {
+            "method": request.method,
+            "url": str(request.url),
+            "headers": headers,
+            "rid": request_id,
+            "cf": node.cf_properties,
+        }
+
+        def finished(done: WorkerResponse) -> None:
+            node.log_worker(script.name, script.version, request_id, done, phase="waitUntil")
+
+        outcome = Outcome.OK
+        try:
+            result = await node.pool.fetch(script, meta, body, finished)
+        except Quarantined as exc:
+            outcome = Outcome.QUARANTINED
+            response = _page(503, "Error 1102: Worker is quarantined", str(exc), request_id)
+        except Overloaded as exc:
+            outcome = Outcome.OVERLOADED
+            response = _page(503, "Error 1102: Worker is overloaded", str(exc), request_id, {"retry-after": "1"})
+        except HostCrashed as exc:
+            outcome = Outcome.HOST_CRASHED
+            log.error("request %s to %s@%d: %s", request_id, script.name, script.version, exc)
+            response = _page(503, "Error 1102: Worker's isolate host crashed", "Try again.", request_id)
+        except ScriptFailed as exc:
+            outcome = Outcome.EXCEPTION
+            log.error("request %s to %s@%d: the script failed to start: %s", request_id, script.name,
+                      script.version, exc)
+            response = _page(500, "Error 1101: Worker threw exception", "The script failed to start.", request_id)
+        else:
+            outcome = result.outcome
+            node.log_worker(script.name, script.version, request_id, result)
+            response = _to_response(result, request_id)
+        node.observer.request_done(script.name, response.status_code, outcome, time.perf_counter() - started)
+        return response
+
+    return Starlette(routes=[Route("/{path:path}", handle, methods=_METHODS)])
+
+
+def _to_response(result: WorkerResponse, request_id: str) -> Response:
+    if result.outcome is Outcome.OK:
+        response = Response(content=result.body, status_code=result.status)
+        raw = [(b"content-length", str(len(result.body)).encode())] if result.status not in (204, 304) else []
+        for name, value in result.headers:
+            key = name.lower().encode("latin-1")
+            if key in _HOP_BY_HOP or key == REQUEST_ID_HEADER.encode():
+                continue
+            raw.append((key, value.encode("latin-1")))
+        raw.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+        response.raw_headers = raw
+        if result.status in (204, 304):
+            response.body = b""
+        return response
+    if result.outcome.is_limit:
+        limit = _LIMIT_NAMES[result.outcome]
+        return _page(503, "Error 1102: Worker exceeded resource limits",
+                     f"The worker exceeded its {limit} limit.", request_id)
+    if result.outcome is Outcome.NEVER_RESPONDED:
+        return _page(500, "Error 1101: Worker threw exception",
+                     "The script will never generate a response.", request_id)
+    return _page(500, "Error 1101: Worker threw exception", "The worker's code threw an exception.", request_id)

@@ -1,0 +1,506 @@
+"""A node: the store, the live versions, the isolate pool, and the two HTTP servers around them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import socket
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from prometheus_client import CollectorRegistry
+
+from edgeworker.isolates.pool import IsolatePool, PoolSettings, ScriptFailed
+from edgeworker.isolates.types import WorkerResponse
+from edgeworker.limits.metrics import PrometheusObserver
+from edgeworker.limits.outcome import Outcome
+from edgeworker.limits.settings import LimitError, WorkerLimits
+from edgeworker.server.config import NodeSettings
+from edgeworker.server.routing import Registry, Route, RouteError, valid_name
+from edgeworker.server.store import SqliteStore, Version
+
+log = logging.getLogger("edgeworker")
+console_log = logging.getLogger("edgeworker.console")
+
+MAX_SCRIPT_BYTES = 10 * 1024 * 1024
+NAME_RULE = "worker names are 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit"
+
+
+class DeployError(Exception):
+    """A deploy or admin call that cannot be done; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+
+def load_admin_token(data_dir: Path) -> tuple[str, Path | None]:
+    """``$EDGEWORKER_ADMIN_TOKEN``, else ``<data>/admin-token`` (made on first start, mode 0600)."""
+    token = os.environ.get("EDGEWORKER_ADMIN_TOKEN", "").strip()
+    if token:
+        return token, None
+    path = data_dir / "admin-token"
+    if path.exists():
+        token = path.read_text().strip()
+        if token:
+            return token, path
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return token, path
+
+
+def _check_name(name: str) -> None:
+    if not valid_name(name):
+        raise DeployError(400, f"invalid worker name {name!r}: {NAME_RULE}")
+
+
+def _string_map(data: Any, field: str, values_must_be_strings: bool) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise DeployError(400, f"field '{field}' must be an object of names to values")
+    for key, value in data.items():
+        if not key or not isinstance(key, str):
+            raise DeployError(400, f"field '{field}' has an empty name")
+        if values_must_be_strings and not isinstance(value, str):
+            raise DeployError(400, f"{field}.{key} must be a string, not {type(value).__name__}")
+    return dict(data)
+
+
+class Node:
+    def __init__(self, settings: NodeSettings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = SqliteStore(settings.data_dir / "edgeworker.db")
+        self.admin_token, self.token_path = load_admin_token(settings.data_dir)
+        self.registry = Registry()
+        self.registry.catch_all = settings.dev_worker
+        self.metrics_registry = CollectorRegistry()
+        self.pool = IsolatePool(
+            PoolSettings(
+                isolate_hosts=settings.isolate_hosts,
+                max_isolates_per_worker=settings.max_isolates_per_worker,
+                max_isolates=settings.max_isolates,
+                warm_spares=settings.warm_spares,
+                idle_timeout_s=settings.idle_timeout_s,
+                queue_timeout_s=settings.queue_timeout_s,
+                spare_memory_mb=settings.limits.memory_mb,
+            )
+        )
+        self.observer = PrometheusObserver(self.metrics_registry, self.pool.isolate_states)
+        self.pool.observer = self.observer
+        self.cf_properties: dict[str, Any] = {"colo": "local"}
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def start(self) -> None:
+        await self.pool.start()
+        for record in self.store.list_workers():
+            live = self.store.live_version(record.name)
+            if live is not None:
+                self._go_live(live)
+
+    async def close(self) -> None:
+        await self.pool.close()
+        self.store.close()
+
+    def healthy(self) -> bool:
+        return any(h.alive for h in self.pool.hosts)
+
+    # -- logs ------------------------------------------------------------------------------------------------
+
+    def log_worker(self, worker: str, version: int, request_id: str, result: WorkerResponse, phase: str = "") -> None:
+        where = f"{worker}@{version} {request_id}" + (f" {phase}" if phase else "")
+        for level, text in result.logs:
+            if self.settings.log_console:
+                print(f"[{where}] {level}: {text}", file=sys.stdout, flush=True)
+            else:
+                console_log.info("[%s] console.%s: %s", where, level, text)
+        if result.outcome is Outcome.OK:
+            return
+        if result.error:
+            stack = result.error.get("stack") or f"{result.error.get('name')}: {result.error.get('message')}"
+            log.error("[%s] %s: %s", where, result.outcome.value, stack)
+        else:
+            log.error("[%s] %s", where, result.outcome.value)
+
+    # -- deploys ---------------------------------------------------------------------------------------------
+
+    def _limits(self, data: Any) -> WorkerLimits:
+        try:
+            return WorkerLimits.from_mapping(data, self.settings.limits)
+        except LimitError as exc:
+            raise DeployError(400, str(exc)) from None
+
+    def _routes(self, name: str, routes: Any) -> list[str]:
+        if not isinstance(routes, list) or not all(isinstance(r, str) for r in routes):
+            raise DeployError(400, "field 'routes' must be a list of patterns such as 'example.com/api/*'")
+        try:
+            parsed = [Route.parse(r, name) for r in routes]
+        except RouteError as exc:
+            raise DeployError(400, str(exc)) from None
+        for other in self.registry.names():
+            if other == name:
+                continue
+            live = self.store.live_version(other)
+            theirs = {Route.parse(r, other).pattern.strip().lower() for r in (live.routes if live else [])}
+            for route in parsed:
+                if route.pattern.strip().lower() in theirs:
+                    raise DeployError(409, f"route {route.pattern!r} already belongs to worker {other!r}")
+        return [r.pattern for r in parsed]
+
+    async def deploy_request(self, name: str, data: dict[str, Any]) -> Version:
+        """Validate an admin PUT body and deploy it."""
+        _check_name(name)
+        unknown = sorted(set(data) - {"script", "vars", "secrets", "routes", "limits"})
+        if unknown:
+            raise DeployError(400, f"unknown field {unknown[0]!r}; known: script, vars, secrets, routes, limits")
+        script = data.get("script")
+        if not isinstance(script, str) or not script.strip():
+            raise DeployError(400, "field 'script' must be the worker's JavaScript source as a non-empty string")
+        return await self.deploy(
+            name,
+            script,
+            vars=_string_map(data.get("vars"), "vars", values_must_be_strings=False),
+            secrets=_string_map(data.get("secrets"), "secrets", values_must_be_strings=True),
+            routes=data.get("routes"),
+            limits=data.get("limits"),
+        )
+
+    async def deploy(
+        self,
+        name: str,
+        script: str,
+        *,
+        vars: dict[str, Any] | None = None,
+        secrets: dict[str, str] | None = None,
+        routes: list[str] | None = None,
+        limits: Any = None,
+    ) -> Version:
+        """Check a script in a throwaway isolate, store it as a new version and make it live atomically.
+
+        Secrets not given carry over from the live version (as ``wrangler secret put`` keeps them); so do
+        routes when none are given."""
+        _check_name(name)
+        if len(script.encode()) > MAX_SCRIPT_BYTES:
+            raise DeployError(400, f"script is larger than the {MAX_SCRIPT_BYTES // (1024 * 1024)} MB limit")
+        worker_limits = self._limits(limits)
+        async with self._locks[name]:
+            previous = self.store.live_version(name)
+            merged_secrets = {**(previous.secrets if previous else {}), **(secrets or {})}
+            route_list = self._routes(name, routes if routes is not None else (previous.routes if previous else []))
+            env = {"vars": vars or {}, "secrets": merged_secrets}
+            try:
+                checked = await self.pool.check(script, env, worker_limits.memory_mb, f"{name}@check")
+            except ScriptFailed as exc:
+                raise DeployError(400, f"script error: {exc.info}", script_error=exc.info.to_dict()) from None
+            version = self.store.add_version(
+                Version(
+                    worker=name,
+                    version=0,
+                    created_at=0.0,
+                    source=script,
+                    format=checked["format"],
+                    code=checked["code"],
+                    line1_offset=int(checked["line1"]),
+                    vars=vars or {},
+                    secrets=merged_secrets,
+                    routes=route_list,
+                    limits=worker_limits,
+                )
+            )
+            self._go_live(version)
+            log.info("deployed %s version %d (%s)", name, version.version, version.format)
+            return version
+
+    def _go_live(self, version: Version) -> None:
+        self.registry.set_live(version.script(), version.routes)
+        self.pool.retire(version.worker, version.version)
+
+    def _live_or_404(self, name: str) -> Version:
+        _check_name(name)
+        live = self.store.live_version(name)
+        if live is None:
+            raise DeployError(404, f"no worker named {name!r}")
+        return live
+
+    async def change_secret(self, name: str, key: str, value: str | None) -> Version:
+        """A new version with one secret set (or removed); the script and everything else stay."""
+        async with self._locks[name]:
+            live = self._live_or_404(name)
+            secrets_now = dict(live.secrets)
+            if value is None:
+                if key not in secrets_now:
+                    raise DeployError(404, f"worker {name!r} has no secret named {key!r}")
+                del secrets_now[key]
+            else:
+                if not key:
+                    raise DeployError(400, "a secret needs a name")
+                secrets_now[key] = value
+            version = self.store.add_version(
+                Version(
+                    worker=name,
+                    version=0,
+                    created_at=0.0,
+                    source=live.source,
+                    format=live.format,
+                    code=live.code,
+                    line1_offset=live.line1_offset,
+                    vars=live.vars,
+                    secrets=secrets_now,
+                    routes=live.routes,
+                    limits=live.limits,
+                )
+            )
+            self._go_live(version)
+            return version
+
+    async def rollback(self, name: str, number: Any) -> Version:
+        async with self._locks[name]:
+            live = self._live_or_404(name)
+            if number is None:
+                older = [v for v in self.store.list_versions(name) if v.version < live.version]
+                if not older:
+                    raise DeployError(400, f"worker {name!r} has no version before {live.version} to roll back to")
+                target = older[-1]
+            else:
+                if isinstance(number, bool) or not isinstance(number, int):
+                    raise DeployError(400, "field 'version' must be a version number")
+                found = self.store.get_version(name, number)
+                if found is None:
+                    raise DeployError(404, f"worker {name!r} has no version {number}")
+                target = found
+            self.store.set_live(name, target.version)
+            self._go_live(target)
+            log.info("rolled %s back to version %d", name, target.version)
+            return target
+
+    async def delete(self, name: str) -> None:
+        async with self._locks[name]:
+            self._live_or_404(name)
+            self.store.delete_worker(name)
+            self.registry.remove(name)
+            self.pool.retire(name, None)
+            log.info("deleted %s", name)
+
+    # -- descriptions ----------------------------------------------------------------------------------------
+
+    def deploy_answer(self, version: Version) -> dict[str, Any]:
+        return {"name": version.worker, "version": version.version, "format": version.format, "routes": version.routes}
+
+    def describe_all(self) -> list[dict[str, Any]]:
+        out = []
+        for record in self.store.list_workers():
+            live = self.store.live_version(record.name)
+            out.append(
+                {
+                    "name": record.name,
+                    "version": record.live_version,
+                    "routes": live.routes if live else [],
+                    "updated_at": record.updated_at,
+                }
+            )
+        return out
+
+    def describe(self, name: str) -> dict[str, Any]:
+        live = self._live_or_404(name)
+        return {
+            "name": name,
+            "version": live.version,
+            "format": live.format,
+            "routes": live.routes,
+            "vars": live.vars,
+            "secrets": sorted(live.secrets),
+            "limits": live.limits.to_dict(),
+            "updated_at": live.created_at,
+            "quarantined": (name, live.version) in self.pool.quarantined,
+        }
+
+    def versions(self, name: str) -> list[dict[str, Any]]:
+        live = self._live_or_404(name)
+        return [
+            {"version": v.version, "created_at": v.created_at, "live": v.version == live.version, "format": v.format}
+            for v in self.store.list_versions(name)
+        ]
+
+    def secret_names(self, name: str) -> list[str]:
+        return sorted(self._live_or_404(name).secrets)
+
+    async def deploy_folder(self, folder: Path) -> None:
+        """Deploy every ``*.js`` in a folder as a worker named after the file, unless that source is live."""
+        for path in sorted(folder.glob("*.js")):
+            name = path.stem.lower()
+            if not valid_name(name):
+                log.warning("not deploying %s: %s", path, NAME_RULE)
+                continue
+            source = path.read_text(encoding="utf-8")
+            live = self.store.live_version(name)
+            if live is not None and live.source == source:
+                continue
+            try:
+                await self.deploy(name, source)
+            except DeployError as exc:
+                log.error("could not deploy %s: %s", path, exc.message)
+
+
+# -- running a node ------------------------------------------------------------------------------------------
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server without its own signal handling: the node runs two and stops both itself."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+async def serve_node(settings: NodeSettings, dev_script: Path | None = None, dev_env: dict[str, Any] | None = None) -> int:
+    from edgeworker.server.admin import build_admin_app
+    from edgeworker.server.app import build_app
+
+    data_sock = _bind(settings.host, settings.port)
+    admin_sock = _bind(settings.admin_host, settings.admin_port) if dev_script is None else None
+    node = Node(settings)
+    await node.start()
+    if node.token_path is not None:
+        log.info("admin token in %s", node.token_path)
+    servers: list[_Server] = []
+    tasks: list[asyncio.Task[None]] = []
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        if settings.deploy_dir is not None:
+            await node.deploy_folder(settings.deploy_dir)
+        watcher: asyncio.Task[None] | None = None
+        if dev_script is not None:
+            watcher = loop.create_task(_watch_dev(node, dev_script, dev_env or {}))
+        pairs = [(build_app(node), data_sock, "data plane")]
+        if admin_sock is not None:
+            pairs.append((build_admin_app(node), admin_sock, "admin API"))
+        for app, sock, what in pairs:
+            config = uvicorn.Config(
+                app,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
+                server_header=False,
+                # the node sees the socket's peer: X-Forwarded-For from a client is not trusted
+                proxy_headers=False,
+            )
+            server = _Server(config)
+            servers.append(server)
+            tasks.append(loop.create_task(server.serve(sockets=[sock])))
+            log.info("%s on %s", what, _url(sock))
+        print(f"edgeworker: ready; data plane on {_url(data_sock)}", file=sys.stderr, flush=True)
+        done_waiter = loop.create_task(stop.wait())
+        await asyncio.wait([done_waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        log.info("shutting down: letting requests in flight finish (at most %.0fs)", settings.shutdown_timeout_s)
+        for server in servers:
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if watcher is not None:
+            watcher.cancel()
+    finally:
+        await node.close()
+        data_sock.close()
+        if admin_sock is not None:
+            admin_sock.close()
+    log.info("stopped")
+    return 0
+
+
+async def _watch_dev(node: Node, script: Path, env: dict[str, Any]) -> None:
+    """``edgeworker dev``: deploy the file, then again whenever it changes."""
+    last: float | None = None
+    while True:
+        try:
+            mtime = script.stat().st_mtime
+        except OSError:
+            mtime = None
+        if mtime is not None and mtime != last:
+            last = mtime
+            try:
+                source = script.read_text(encoding="utf-8")
+                version = await node.deploy(
+                    "dev", source, vars=env.get("vars"), secrets=env.get("secrets"), limits=env.get("limits")
+                )
+                print(f"edgeworker dev: serving {script} (version {version.version})", file=sys.stderr, flush=True)
+            except (DeployError, OSError, UnicodeDecodeError) as exc:
+                print(f"edgeworker dev: {script}: {getattr(exc, 'message', exc)}", file=sys.stderr, flush=True)
+        await asyncio.sleep(0.3)
+
+
+def _run(coro: Any) -> int:
+    try:
+        import uvloop
+
+        return int(uvloop.run(coro))
+    except ImportError:
+        return int(asyncio.run(coro))
+
+
+def run_node(settings: NodeSettings) -> int:
+    _configure_logging()
+    try:
+        return _run(serve_node(settings))
+    except OSError as exc:
+        print(f"edgeworker: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def run_dev(
+    script: Path,
+    *,
+    settings: NodeSettings,
+    vars: dict[str, Any] | None = None,
+    secrets: dict[str, str] | None = None,
+) -> int:
+    """Serve one script for every host and path, redeploying it when it changes; console output to stdout."""
+    _configure_logging()
+    logging.getLogger("edgeworker").setLevel(logging.WARNING)
+    from dataclasses import replace
+
+    dev_settings = replace(settings, dev_worker="dev", log_console=True, warm_spares=min(settings.warm_spares, 1))
+    env = {"vars": vars or {}, "secrets": secrets or {}, "limits": settings.limits.to_dict()}
+    try:
+        return _run(serve_node(dev_settings, dev_script=script, dev_env=env))
+    except OSError as exc:
+        print(f"edgeworker: error: {exc}", file=sys.stderr)
+        return 1

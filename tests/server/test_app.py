@@ -1,0 +1,154 @@
+"""The data plane, against a real node: formats, routing, errors, request ids, client headers, bodies."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from tests.conftest import fixture_script
+from tests.utils import NodeProcess
+
+SW_HELLO = """
+addEventListener("fetch", (event) => {
+  event.respondWith(new Response("service worker says hi " + new URL(event.request.url).pathname));
+});
+"""
+
+
+async def test_module_worker_by_host_label(node: NodeProcess) -> None:
+    assert (await node.deploy("modhello", "export default { fetch() { return new Response('module hi'); } }")).status_code == 200
+    r = await node.get("modhello.localhost:8787")
+    assert r.status_code == 200
+    assert r.text == "module hi"
+    assert len(r.headers["x-edgeworker-request-id"]) == 16
+
+
+async def test_service_worker_format(node: NodeProcess) -> None:
+    answer = await node.deploy("swhello", SW_HELLO)
+    assert answer.json()["format"] == "service-worker"
+    r = await node.get("swhello.example.test", "/a/b")
+    assert r.text == "service worker says hi /a/b"
+
+
+async def test_bundled_output_is_accepted_unchanged(node: NodeProcess) -> None:
+    answer = await node.deploy("bundled", fixture_script("bundled"), vars={"WHO": "wrangler"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["format"] == "modules"
+    assert (await node.get("bundled.localhost")).text == "bundled ok wrangler"
+
+
+async def test_no_worker_matches_is_404_plain_text(node: NodeProcess) -> None:
+    r = await node.get("nobody-here.localhost", "/x")
+    assert r.status_code == 404
+    assert "No worker matches" in r.text
+    assert r.headers["content-type"].startswith("text/plain")
+    assert r.headers["x-edgeworker-request-id"]
+
+
+async def test_exception_gives_500_page_with_request_id_and_logs_stack(node: NodeProcess) -> None:
+    await node.deploy("thrower", fixture_script("throws"))
+    r = await node.get("thrower.localhost")
+    assert r.status_code == 500
+    rid = r.headers["x-edgeworker-request-id"]
+    assert rid in r.text
+    assert "intentional failure" not in r.text  # the message stays in the log
+    assert "Traceback" not in r.text
+    assert node.wait_for_output(rid)
+    logged = [line for line in node.lines if rid in line]
+    assert any("intentional failure for the test" in line for line in logged), logged
+
+
+@pytest.mark.parametrize(
+    ("scenario_source", "why"),
+    [
+        ("export default { fetch() { return 42; } }", "not a Response"),
+        ("export default { async fetch() { throw new Error('rejected'); } }", "rejected promise"),
+    ],
+)
+async def test_bad_results_give_500(node: NodeProcess, scenario_source: str, why: str) -> None:
+    await node.deploy("badresult", scenario_source)
+    r = await node.get("badresult.localhost")
+    assert r.status_code == 500, why
+    assert r.headers["x-edgeworker-request-id"] in r.text
+
+
+async def test_never_settling_handler_fails_at_once(node: NodeProcess) -> None:
+    await node.deploy("hangs", fixture_script("never_resolves"))
+    r = await node.get("hangs.localhost", timeout=10)
+    assert r.status_code == 500
+    assert "never generate a response" in r.text
+
+
+async def test_client_ip_headers_and_binary_bodies(node: NodeProcess) -> None:
+    await node.deploy("binary", fixture_script("binary_echo"))
+    payload = bytes(range(256)) * 4
+    async with node.client() as client:
+        r = await client.post(
+            "/p?q=1", content=payload, headers={"host": "binary.localhost", "x-forwarded-for": "10.1.2.3",
+                                                "cf-connecting-ip": "6.6.6.6"}
+        )
+    assert r.status_code == 200
+    assert r.content == payload[::-1]
+    assert r.headers["x-saw-ip"] == "127.0.0.1"  # the node's view, not the client's claim
+    assert r.headers["x-saw-xff"] == "10.1.2.3, 127.0.0.1"
+    assert r.headers["x-saw-method"] == "POST"
+    assert r.headers["x-saw-url"] == "http://binary.localhost/p?q=1"
+
+
+async def test_env_carries_vars_and_secrets(node: NodeProcess) -> None:
+    await node.deploy("envecho", fixture_script("env_echo"), vars={"A": "1", "OBJ": {"x": 2}}, secrets={"S": "hush"})
+    assert (await node.get("envecho.localhost")).json() == {"A": "1", "OBJ": {"x": 2}, "S": "hush"}
+
+
+async def test_wait_until_runs_after_the_response(node: NodeProcess) -> None:
+    await node.deploy("waiter", fixture_script("wait_until"))
+    r = await node.get("waiter.localhost")
+    assert r.text == "sent"
+    rid = r.headers["x-edgeworker-request-id"]
+    assert node.wait_for_output("waitUntil done")
+    lines = [line for line in node.lines if rid in line]
+    assert any("responding" in line for line in lines)
+    assert any("waitUntil done" in line for line in lines)
+
+
+async def test_explicit_routes_beat_host_labels(node: NodeProcess) -> None:
+    await node.deploy("labelled", "export default { fetch() { return new Response('by label'); } }")
+    await node.deploy(
+        "routed", "export default { fetch() { return new Response('by route'); } }", routes=["labelled.localhost/api/*"]
+    )
+    assert (await node.get("labelled.localhost", "/api/x")).text == "by route"
+    assert (await node.get("labelled.localhost", "/other")).text == "by label"
+
+
+async def test_atomic_swap_under_concurrent_requests(node: NodeProcess) -> None:
+    def version_source(n: int) -> str:
+        return f"export default {{ async fetch() {{ await new Promise(r => setTimeout(r, 5)); return new Response('v{n}'); }} }}"
+
+    assert (await node.deploy("swapper", version_source(1))).status_code == 200
+    seen: list[str] = []
+    failures: list[str] = []
+    stop = asyncio.Event()
+
+    async def hammer(client: httpx.AsyncClient) -> None:
+        while not stop.is_set():
+            r = await client.get("/", headers={"host": "swapper.localhost"})
+            if r.status_code != 200:
+                failures.append(f"{r.status_code} {r.text}")
+            else:
+                seen.append(r.text)
+
+    async with node.client() as client:
+        tasks = [asyncio.create_task(hammer(client)) for _ in range(8)]
+        for n in range(2, 7):
+            answer = await node.deploy("swapper", version_source(n))
+            assert answer.json()["version"] == n
+            await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.gather(*tasks)
+        after = await client.get("/", headers={"host": "swapper.localhost"})
+    assert failures == []
+    assert len(seen) > 50
+    assert set(seen) <= {f"v{n}" for n in range(1, 7)}
+    assert after.text == "v6"
