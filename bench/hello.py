@@ -98,7 +98,9 @@ def main() -> None:
     port = free_port()
     baseline = subprocess.Popen([sys.executable, str(REPO / "bench" / "baseline_app.py"), str(port)])
     try:
-        httpx.put(f"{node.admin_url}/api/workers/hello", json={"script": HELLO}, headers=node.headers).raise_for_status()
+        httpx.put(
+            f"{node.admin_url}/api/workers/hello", json={"script": HELLO}, headers=node.headers
+        ).raise_for_status()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -109,16 +111,19 @@ def main() -> None:
         results: dict[str, list[tuple[float, float, float]]] = {"edgeworker": [], "starlette": []}
         wrk(binary, node.data_url + "/", "hello.localhost", 1, args.connections)  # warm up
         for _ in range(args.rounds):
-            results["edgeworker"].append(wrk(binary, node.data_url + "/", "hello.localhost", args.seconds,
-                                             args.connections))
-            results["starlette"].append(wrk(binary, f"http://127.0.0.1:{port}/", "localhost", args.seconds,
-                                            args.connections))
+            results["edgeworker"].append(
+                wrk(binary, node.data_url + "/", "hello.localhost", args.seconds, args.connections)
+            )
+            results["starlette"].append(
+                wrk(binary, f"http://127.0.0.1:{port}/", "localhost", args.seconds, args.connections)
+            )
 
         cold: list[float] = []
         with httpx.Client(timeout=30) as client:
             for i in range(20):
-                client.put(f"{node.admin_url}/api/workers/cold{i}", json={"script": HELLO},
-                           headers=node.headers).raise_for_status()
+                client.put(
+                    f"{node.admin_url}/api/workers/cold{i}", json={"script": HELLO}, headers=node.headers
+                ).raise_for_status()
                 started = time.perf_counter()
                 client.get(node.data_url + "/", headers={"host": f"cold{i}.localhost"}).raise_for_status()
                 cold.append((time.perf_counter() - started) * 1000)
@@ -129,8 +134,9 @@ def main() -> None:
             before = sum(rss_kb(p) for p in hosts)
             count = 40
             for i in range(count):
-                client.put(f"{node.admin_url}/api/workers/mem{i}", json={"script": HELLO},
-                           headers=node.headers).raise_for_status()
+                client.put(
+                    f"{node.admin_url}/api/workers/mem{i}", json={"script": HELLO}, headers=node.headers
+                ).raise_for_status()
                 client.get(node.data_url + "/", headers={"host": f"mem{i}.localhost"}).raise_for_status()
             time.sleep(1)
             after = sum(rss_kb(p) for p in hosts)
@@ -140,21 +146,29 @@ def main() -> None:
         baseline.wait()
         shutil.rmtree(data, ignore_errors=True)
 
-    print(f"\nmachine: {os.cpu_count()} CPUs; wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds, "
-          "alternating\n")
+    print(
+        f"\nmachine: {os.cpu_count()} CPUs; wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds, "
+        "alternating\n"
+    )
     print("| server | req/s (median) | p50 ms | p99 ms |")
     print("|---|---|---|---|")
     medians = {}
     for name, rows in results.items():
         rps = statistics.median(r[0] for r in rows)
         medians[name] = rps
-        print(f"| {name} | {rps:,.0f} | {statistics.median(r[1] for r in rows):.2f} | "
-              f"{statistics.median(r[2] for r in rows):.2f} |")
+        print(
+            f"| {name} | {rps:,.0f} | {statistics.median(r[1] for r in rows):.2f} | "
+            f"{statistics.median(r[2] for r in rows):.2f} |"
+        )
     print(f"\nedgeworker / starlette: {medians['edgeworker'] / medians['starlette']:.2f}")
     cold.sort()
-    print(f"first request to a freshly deployed worker: p50 {statistics.median(cold):.1f} ms, "
-          f"max {cold[-1]:.1f} ms (n={len(cold)})")
-    print(f"RSS per warm idle isolate (hosts' RSS growth over {count} workers): {(after - before) / count / 1024:.2f} MB")
+    print(
+        f"first request to a freshly deployed worker: p50 {statistics.median(cold):.1f} ms, "
+        f"max {cold[-1]:.1f} ms (n={len(cold)})"
+    )
+    print(
+        f"RSS per warm idle isolate (hosts' RSS growth over {count} workers): {(after - before) / count / 1024:.2f} MB"
+    )
 
 
 if __name__ == "__main__":

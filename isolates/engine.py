@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from edgeworker.limits.outcome import Outcome
 from py_mini_racer import JSEvalException, mini_racer
+
+from edgeworker.limits.outcome import Outcome
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime" / "dist"

@@ -268,7 +268,9 @@ class IsolatePool:
             strikes = [t for t in self._strikes[(worker, version)] if now - t < QUARANTINE_WINDOW_S] + [now]
             self._strikes[(worker, version)] = strikes
             if len(strikes) >= QUARANTINE_STRIKES and (worker, version) not in self.quarantined:
-                log.error("quarantining worker %s version %d: it killed %d isolate hosts", worker, version, len(strikes))
+                log.error(
+                    "quarantining worker %s version %d: it killed %d isolate hosts", worker, version, len(strikes)
+                )
                 self.quarantined.add((worker, version))
                 self.observer.worker_quarantined(worker)
         self._spawn(self._restart(host))
@@ -421,8 +423,9 @@ class IsolatePool:
                     return await self._start_isolate(script)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise Overloaded(f"no isolate of worker {script.name!r} became free within "
-                                 f"{self.settings.queue_timeout_s:g}s")
+                raise Overloaded(
+                    f"no isolate of worker {script.name!r} became free within {self.settings.queue_timeout_s:g}s"
+                )
             fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiters[script.name].append(fut)
             try:

@@ -35,7 +35,7 @@ class WorkerLimits:
         if data is None:
             return base
         if not isinstance(data, dict):
-            raise LimitError("limits must be an object such as {\"cpu_ms\": 50, \"memory_mb\": 128}")
+            raise LimitError('limits must be an object such as {"cpu_ms": 50, "memory_mb": 128}')
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

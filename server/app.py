@@ -93,8 +93,9 @@ def build_app(node: Node) -> Starlette:
             response = _page(503, "Error 1102: Worker's isolate host crashed", "Try again.", request_id)
         except ScriptFailed as exc:
             outcome = Outcome.EXCEPTION
-            log.error("request %s to %s@%d: the script failed to start: %s", request_id, script.name,
-                      script.version, exc)
+            log.error(
+                "request %s to %s@%d: the script failed to start: %s", request_id, script.name, script.version, exc
+            )
             response = _page(500, "Error 1101: Worker threw exception", "The script failed to start.", request_id)
         else:
             outcome = result.outcome
@@ -122,9 +123,11 @@ def _to_response(result: WorkerResponse, request_id: str) -> Response:
         return response
     if result.outcome.is_limit:
         limit = _LIMIT_NAMES[result.outcome]
-        return _page(503, "Error 1102: Worker exceeded resource limits",
-                     f"The worker exceeded its {limit} limit.", request_id)
+        return _page(
+            503, "Error 1102: Worker exceeded resource limits", f"The worker exceeded its {limit} limit.", request_id
+        )
     if result.outcome is Outcome.NEVER_RESPONDED:
-        return _page(500, "Error 1101: Worker threw exception",
-                     "The script will never generate a response.", request_id)
+        return _page(
+            500, "Error 1101: Worker threw exception", "The script will never generate a response.", request_id
+        )
     return _page(500, "Error 1101: Worker threw exception", "The worker's code threw an exception.", request_id)

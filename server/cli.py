@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit
 
 import httpx
+
 from edgeworker.limits.settings import LimitError, WorkerLimits
 from edgeworker.server.config import ConfigError, NodeSettings, default_data_dir
 from edgeworker.server.project import (

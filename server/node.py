@@ -388,7 +388,9 @@ def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-async def serve_node(settings: NodeSettings, dev_script: Path | None = None, dev_env: dict[str, Any] | None = None) -> int:
+async def serve_node(
+    settings: NodeSettings, dev_script: Path | None = None, dev_env: dict[str, Any] | None = None
+) -> int:
     from edgeworker.server.admin import build_admin_app
     from edgeworker.server.app import build_app
 

@@ -35,9 +35,7 @@ class Version:
 
     def script(self) -> WorkerScript:
         env: dict[str, Any] = {"vars": self.vars, "secrets": self.secrets}
-        return WorkerScript(
-            self.worker, self.version, self.format, self.code, self.line1_offset, env, self.limits
-        )
+        return WorkerScript(self.worker, self.version, self.format, self.code, self.line1_offset, env, self.limits)
 
 
 @dataclass(frozen=True)
@@ -173,9 +171,7 @@ class SqliteStore:
 
     def latest_version(self, worker: str) -> Version | None:
         with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM versions WHERE worker = ? ORDER BY version DESC LIMIT 1", (worker,)
-            )
+            row = self._db.execute("SELECT * FROM versions WHERE worker = ? ORDER BY version DESC LIMIT 1", (worker,))
             return self._row(row.fetchone())
 
     def list_workers(self) -> list[WorkerRecord]:

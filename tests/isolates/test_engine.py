@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
+
 from edgeworker.isolates import engine
 from edgeworker.isolates.engine import HttpRequest, JsIsolate, ScriptError, compile_worker
 from edgeworker.limits.outcome import Outcome

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from edgeworker.isolates.engine import HttpRequest, JsIsolate, compile_worker
 from edgeworker.limits.outcome import Outcome
 

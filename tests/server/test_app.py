@@ -18,7 +18,9 @@ addEventListener("fetch", (event) => {
 
 
 async def test_module_worker_by_host_label(node: NodeProcess) -> None:
-    assert (await node.deploy("modhello", "export default { fetch() { return new Response('module hi'); } }")).status_code == 200
+    assert (
+        await node.deploy("modhello", "export default { fetch() { return new Response('module hi'); } }")
+    ).status_code == 200
     r = await node.get("modhello.localhost:8787")
     assert r.status_code == 200
     assert r.text == "module hi"
@@ -86,8 +88,9 @@ async def test_client_ip_headers_and_binary_bodies(node: NodeProcess) -> None:
     payload = bytes(range(256)) * 4
     async with node.client() as client:
         r = await client.post(
-            "/p?q=1", content=payload, headers={"host": "binary.localhost", "x-forwarded-for": "10.1.2.3",
-                                                "cf-connecting-ip": "6.6.6.6"}
+            "/p?q=1",
+            content=payload,
+            headers={"host": "binary.localhost", "x-forwarded-for": "10.1.2.3", "cf-connecting-ip": "6.6.6.6"},
         )
     assert r.status_code == 200
     assert r.content == payload[::-1]
@@ -124,7 +127,8 @@ async def test_explicit_routes_beat_host_labels(node: NodeProcess) -> None:
 
 async def test_atomic_swap_under_concurrent_requests(node: NodeProcess) -> None:
     def version_source(n: int) -> str:
-        return f"export default {{ async fetch() {{ await new Promise(r => setTimeout(r, 5)); return new Response('v{n}'); }} }}"
+        wait = "await new Promise(r => setTimeout(r, 5));"
+        return f"export default {{ async fetch() {{ {wait} return new Response('v{n}'); }} }}"
 
     assert (await node.deploy("swapper", version_source(1))).status_code == 200
     seen: list[str] = []

@@ -147,7 +147,17 @@ def test_dev_serves_one_file_reloads_and_prints_console(tmp_path: Path) -> None:
     script = tmp_path / "worker.js"
     script.write_text("export default { fetch(r, env) { console.log('hit', env.FROM); return new Response('one'); } }")
     (tmp_path / ".dev.vars").write_text('FROM="dev vars"\n')
-    cmd = [sys.executable, "-m", "edgeworker.server.cli", "dev", str(script), "--port", "0", "--data", str(tmp_path / "d")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "edgeworker.server.cli",
+        "dev",
+        str(script),
+        "--port",
+        "0",
+        "--data",
+        str(tmp_path / "d"),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ))
     lines: list[str] = []
     assert proc.stdout is not None
