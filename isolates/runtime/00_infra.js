@@ -224,3 +224,41 @@ onRequestEnd(() => {
 });
 
 export { PromisePrototypeThen };
+
+// ---- lazily initialised globals -----------------------------------------------------
+
+/**
+ * Defines globals whose values are made on first access: `load()` (usually a function from
+ * `edgeworker:lazy/<name>`, whose body V8 compiles only when it is called) returns an object holding
+ * every name. Until then each global is an accessor; reading or assigning it turns all of them into
+ * ordinary data properties (writable, configurable, not enumerable), as WebIDL defines them.
+ */
+export function defineLazyGlobals(names, load) {
+  let values = null;
+  const materialise = () => {
+    if (values === null) {
+      values = load();
+      for (let i = 0; i < names.length; i++) {
+        const d = ObjectGetOwnPropertyDescriptor(globalThis, names[i]);
+        if (d !== undefined && d.get !== undefined && d.get.__edgeworkerLazy === true) {
+          ObjectDefineProperty(globalThis, names[i], { value: values[names[i]], writable: true, configurable: true, enumerable: false });
+        }
+      }
+    }
+    return values;
+  };
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const get = function () { return materialise()[name]; };
+    ObjectDefineProperty(get, "__edgeworkerLazy", { value: true });
+    ObjectDefineProperty(globalThis, name, {
+      get,
+      set(v) {
+        materialise();
+        ObjectDefineProperty(globalThis, name, { value: v, writable: true, configurable: true, enumerable: false });
+      },
+      configurable: true, enumerable: false,
+    });
+  }
+  return materialise;
+}

@@ -35,8 +35,11 @@ export class DOMException extends Err {
   get code() { return ObjectPrototypeHasOwnProperty(CODES, this.#name) ? CODES[this.#name] : 0; }
   get [Symbol.toStringTag]() { return "DOMException"; }
 }
-for (const [name, code] of Object.entries(CODES)) {
-  const constName = name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase().replace(/_ERROR$/, "_ERR");
+// The legacy constants, including the four whose names no longer have a DOMException name.
+const CONSTANTS = { ...CODES, DomstringSizeError: 2, NoDataAllowedError: 6, InuseAttributeError: 10, ValidationError: 16 };
+for (const [name, code] of Object.entries(CONSTANTS)) {
+  const constName = name === "URLMismatchError" ? "URL_MISMATCH_ERR"
+    : name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase().replace(/_ERROR$/, "_ERR");
   ObjectDefineProperty(DOMException, constName, { value: code, enumerable: true });
   ObjectDefineProperty(DOMException.prototype, constName, { value: code, enumerable: true });
 }

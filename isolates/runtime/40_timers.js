@@ -4,7 +4,7 @@
 import { assertInRequest, currentGeneration, defineGlobal, now, onRequestEnd, primordials, pushLog } from "./00_infra.js";
 
 const { Map: M, MapPrototypeSet, MapPrototypeGet, MapPrototypeDelete, MapPrototypeClear, MapPrototypeValues, ReflectApply,
-  ArrayPrototypePush, ArrayPrototypeSort, TypeError: TypeErr, Number: Num, MathMax, PromiseResolve, PromisePrototypeThen } = primordials;
+  ArrayPrototypePush, ArrayPrototypeSort, TypeError: TypeErr, Number: Num, MathMax, PromiseResolve, PromisePrototypeThen, Promise: P } = primordials;
 
 const timers = new M(); // id -> { id, due, seq, interval, callback, args, gen }
 let nextId = 1;
@@ -73,3 +73,22 @@ defineGlobal("setInterval", setInterval);
 defineGlobal("clearTimeout", clearTimeout);
 defineGlobal("clearInterval", clearTimeout);
 defineGlobal("queueMicrotask", queueMicrotask);
+
+// scheduler.wait(ms, { signal }) (workerd): a promise resolved after `ms` on the request's timers;
+// an AbortSignal rejects it with the signal's reason and clears the timer.
+class Scheduler {
+  constructor(key) { if (key !== SCHEDULER) throw new TypeErr("Illegal constructor"); }
+  wait(delay, options = undefined) {
+    const signal = options !== null && typeof options === "object" && options.signal !== undefined ? options.signal : null;
+    return new P((resolve, reject) => {
+      if (signal !== null && signal.aborted) { reject(signal.reason); return; }
+      const id = add(() => resolve(undefined), delay, [], false);
+      if (signal !== null) {
+        signal.addEventListener("abort", () => { clearTimeout(id); reject(signal.reason); }, { once: true });
+      }
+    });
+  }
+  get [Symbol.toStringTag]() { return "Scheduler"; }
+}
+const SCHEDULER = primordials.Symbol("scheduler");
+defineGlobal("scheduler", new Scheduler(SCHEDULER));

@@ -5,9 +5,9 @@ import {
   outstandingOps, primordials, pushLog, requestActive, setNow, takeLogs, takeOps,
 } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
-import { Event, EventTarget } from "./02_event.js";
+import { Event, EventTarget, dispatchRethrowing, listenerCount } from "./02_event.js";
 import { headersList } from "./20_headers.js";
-import { bytesSource, peekBytes } from "./22_body.js";
+import { bodyUsed, bytesSource, readAll, takeBodyForHost } from "./22_body.js";
 import { requestFromHost } from "./23_request.js";
 import { Response, responseBodyState } from "./23_response.js";
 import { reseed } from "./30_crypto.js";
@@ -58,7 +58,7 @@ bridge.init = function init(envJson) {
   } else {
     format = "service-worker";
     for (let i = 0; i < HANDLER_NAMES.length; i++) {
-      if (EventTarget.listenerCount(globalTarget, HANDLER_NAMES[i]) > 0) ArrayPrototypePush(handlers, HANDLER_NAMES[i]);
+      if (listenerCount(globalTarget, HANDLER_NAMES[i]) > 0) ArrayPrototypePush(handlers, HANDLER_NAMES[i]);
     }
     if (handlers.length === 0) throw new TypeErr("No event handlers were registered. This script does nothing.");
     if (ArrayPrototypeIndexOf(handlers, "fetch") === -1) {
@@ -176,7 +176,7 @@ bridge.dispatch = function dispatch(reqJson) {
   beginRequest();
   setNow(msg.now);
   reseed(msg.seed);
-  const r = { gen: currentGeneration(), response: null, error: null, reported: false, waitUntil: 0, passThrough: false };
+  const r = { gen: currentGeneration(), response: null, error: null, reported: false, waitUntil: 0, passThrough: false, body: undefined };
   req = r;
   // Everything from here on may run code a worker can break (npm code uses ordinary built-ins): an
   // exception fails this request, never the bridge.
@@ -191,7 +191,7 @@ bridge.dispatch = function dispatch(reqJson) {
     } else {
       const event = new FetchEvent("fetch", { request, __r: r });
       try {
-        globalTarget.dispatchEvent(event);
+        dispatchRethrowing(globalTarget, event);
       } finally {
         if (!fetchEventFinishDispatch(event) && r.error === null && r.response === null) {
           r.error = errorInfo(new Error("No fetch event listener called respondWith(): the script did not generate a response."));
@@ -238,11 +238,23 @@ function state(ready) {
   }
   if (!r.reported && r.response !== null) {
     const bodyState = responseBodyState(r.response);
-    const bytes = bodyState.used ? null : peekBytes(bodyState);
-    if (bodyState.used) {
-      r.reported = true;
-      return { s: "error", error: errorInfo(new TypeErr("The Response's body has already been used.")), logs: takeLogs(), waitUntil: r.waitUntil };
+    if (r.body === undefined) {
+      if (bodyUsed(bodyState) || (bodyState.source !== null && bodyState.source.kind === "stream" && bodyState.source.stream.locked)) {
+        r.reported = true;
+        return { s: "error", error: errorInfo(new TypeErr("The Response's body has already been used.")), logs: takeLogs(), waitUntil: r.waitUntil };
+      }
+      const taken = takeBodyForHost(bodyState);
+      r.body = taken.bytes;
+      if (taken.reader !== null) {
+        // A stream body is read to its end inside the isolate for now (Python polls while chunks arrive).
+        r.chunks = 0;
+        r.chunksSeen = -1;
+        PromisePrototypeThen(readAll(taken.reader, () => { r.chunks++; }), (b) => { r.body = b; r.chunks++; },
+          (e) => { if (r === req && r.error === null) r.error = errorInfo(e); });
+      }
     }
+    if (r.chunks !== undefined && r.chunks !== r.chunksSeen) { r.chunksSeen = r.chunks; ready = true; }
+    const bytes = r.body;
     if (bytes !== null) {
       r.reported = true;
       bodyState.used = true;

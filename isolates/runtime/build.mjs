@@ -2,6 +2,7 @@
 // Both are IIFEs: nothing but the globals each file defines on purpose reaches script scope.
 import { build } from "esbuild";
 import { readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -9,19 +10,45 @@ const here = dirname(fileURLToPath(import.meta.url));
 const sources = readdirSync(here).filter((f) => /^\d\d_.*\.js$/.test(f)).sort();
 const entry = sources.map((f) => `import "./${f}";`).join("\n");
 
-// The real tr46, bundled on its own into a string that lib/tr46_lazy.js evaluates on first use.
-const tr46 = await build({
-  bundle: true, format: "iife", globalName: "__edgeworker_tr46", platform: "neutral", target: "es2022",
-  minify: process.env.EDGEWORKER_MINIFY !== "0", legalComments: "inline", logLevel: "warning", write: false,
-  mainFields: ["module", "main"], entryPoints: [join(here, "..", "..", "node_modules", "tr46", "index.js")],
-});
-const tr46Source = {
-  name: "tr46-source",
+// Lazily evaluated parts: each `edgeworker:lazy/<name>` import is a package bundled on its own into an
+// IIFE and wrapped, as source code, in a function that runs it and returns its exports. V8 compiles a
+// function's body only when it is first called (it only pre-parses it while loading the runtime), so a
+// big, rarely used part costs almost nothing until a worker touches it, and no code is ever generated
+// from strings (`--disallow-code-generation-from-strings` holds, as on Workers).
+const LAZY = {
+  tr46: join(here, "..", "..", "node_modules", "tr46", "index.js"),
+  streams: join(here, "..", "..", "node_modules", "web-streams-polyfill", "dist", "ponyfill.mjs"),
+  fflate: join(here, "lib", "fflate_entry.js"),
+  urlpattern: join(here, "..", "..", "node_modules", "urlpattern-polyfill", "dist", "urlpattern.js"),
+};
+// JSON data (tr46's mapping table) as a string given to JSON.parse: V8 scans a string literal far faster
+// than it pre-parses the same data as an array literal, and JSON.parse is not code generation.
+const jsonAsString = {
+  name: "json-as-string",
   setup(b) {
-    b.onResolve({ filter: /^edgeworker:tr46-source$/ }, (args) => ({ path: args.path, namespace: "tr46-source" }));
-    b.onLoad({ filter: /.*/, namespace: "tr46-source" }, () => ({
-      contents: `export default ${JSON.stringify(tr46.outputFiles[0].text)};`, loader: "js",
-    }));
+    b.onLoad({ filter: /\.json$/ }, async (args) => {
+      const text = JSON.stringify(JSON.parse(await readFile(args.path, "utf8")));
+      return { contents: `module.exports = JSON.parse(${JSON.stringify(text)});`, loader: "js" };
+    });
+  },
+};
+const lazySources = new Map();
+async function lazySource(name) {
+  if (!lazySources.has(name)) {
+    const out = await build({
+      bundle: true, format: "iife", globalName: "__edgeworker_lazy", platform: "neutral", target: "es2022",
+      minify: process.env.EDGEWORKER_MINIFY !== "0", legalComments: "inline", logLevel: "warning", write: false,
+      mainFields: ["module", "main"], entryPoints: [LAZY[name]], plugins: [jsonAsString],
+    });
+    lazySources.set(name, `export default function load() {\n${out.outputFiles[0].text}\nreturn __edgeworker_lazy;\n}\n`);
+  }
+  return lazySources.get(name);
+}
+const lazyParts = {
+  name: "edgeworker-lazy",
+  setup(b) {
+    b.onResolve({ filter: /^edgeworker:lazy\// }, (args) => ({ path: args.path.slice("edgeworker:lazy/".length), namespace: "edgeworker-lazy" }));
+    b.onLoad({ filter: /.*/, namespace: "edgeworker-lazy" }, async (args) => ({ contents: await lazySource(args.path), loader: "js" }));
   },
 };
 
@@ -34,7 +61,7 @@ const common = {
   legalComments: "eof",
   logLevel: "warning",
   mainFields: ["module", "main"],
-  plugins: [tr46Source],
+  plugins: [lazyParts],
   // whatwg-url loads the full @exodus/bytes encoding table set (legacy multi-byte encodings) only to
   // percent-encode form data in non-UTF-8 encodings, which Workers never do: use the lite entry point.
   // tr46's tables load lazily, only for non-ASCII or punycode hostnames (see lib/tr46_lazy.js).

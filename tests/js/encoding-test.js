@@ -65,3 +65,34 @@ export function globalsAreNotEnumerable() {
   eq(typeof globalThis.__edgeworker, "object");
   eq(navigator.userAgent, "Cloudflare-Workers");
 }
+
+export function legacyAndUtf16Decoders() {
+  const bytes = new Uint8Array([0x80, 0x41, 0xe9, 0x00]);
+  eq(new TextDecoder("utf-16le").decode(new Uint8Array([0x41, 0x00, 0xac, 0x20])), "A€");
+  eq(new TextDecoder("utf-16le").encoding, "utf-16le");
+  eq(new TextDecoder("utf-16").encoding, "utf-16le");
+  eq(new TextDecoder("utf-16be").decode(new Uint8Array([0x00, 0x41])), "A");
+  for (const label of ["latin1", "iso-8859-1", "ascii", "windows-1252", "us-ascii"]) {
+    const d = new TextDecoder(label);
+    eq([d.encoding, d.decode(bytes)], ["windows-1252", "€Aé\u0000"], label);
+  }
+  eq(new TextDecoder("utf-16le").decode(new Uint8Array([0xff, 0xfe, 0x41, 0x00])), "A", "BOM removed");
+  eq(new TextDecoder("utf-16le", { ignoreBOM: true }).decode(new Uint8Array([0xff, 0xfe, 0x41, 0x00])), "\ufeffA");
+  const streaming = new TextDecoder("utf-16le");
+  eq(streaming.decode(new Uint8Array([0x41]), { stream: true }) + streaming.decode(new Uint8Array([0x00])), "A");
+  throws(() => new TextDecoder("utf-16le", { fatal: true }).decode(new Uint8Array([0x00, 0xd8])), (e) => e instanceof TypeError, "fatal lone surrogate");
+  for (const label of ["shift_jis", "gbk", "nope", "replacement"]) {
+    throws(() => new TextDecoder(label), (e) => e instanceof RangeError, label);
+  }
+  eq(new TextDecoder() instanceof TextDecoder, true);
+}
+
+export function base64Errors() {
+  for (const bad of ["a", "a*==", "ab=c", "abcde"]) {
+    throws(() => atob(bad), (e) => e instanceof DOMException && e.name === "InvalidCharacterError" && e.code === 5, `atob(${bad})`);
+  }
+  eq(atob(" YW Jj\n"), "abc");
+  eq(atob("YQ"), "a");
+  throws(() => btoa("€"), (e) => e.name === "InvalidCharacterError", "btoa non-latin1");
+  eq(btoa("\u00ff"), "/w==");
+}

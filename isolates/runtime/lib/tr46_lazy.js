@@ -1,16 +1,15 @@
 // Stands in for the `tr46` package (UTS #46 IDNA) inside whatwg-url (aliased in build.mjs).
-// tr46's mapping tables are two thirds of the runtime bundle. Almost every hostname is plain ASCII
-// without punycode labels, and for those, with the non-strict options the URL Standard uses, UTS #46
-// processing is exactly ASCII lower-casing (every other ASCII code point is valid and maps to itself;
-// the bidi and joiner rules cannot apply). Such hosts take that path. For any other host the real tr46,
-// which build.mjs bundles separately and embeds here as a string (a string literal costs V8 almost
-// nothing to load, unlike 235 KB of code), is evaluated on first use.
-import TR46_SOURCE from "edgeworker:tr46-source";
+// tr46's mapping tables are two thirds of its size and almost every hostname is plain ASCII without
+// punycode labels. For those, with the non-strict options the URL Standard uses, UTS #46 processing is
+// exactly ASCII lower-casing (every other ASCII code point is valid and maps to itself; the bidi and
+// joiner rules cannot apply), so such hosts take that path. For any other host the real tr46 runs: it is
+// bundled inside a function (`edgeworker:lazy/tr46`, see build.mjs) that V8 compiles and runs only on
+// first use. No code is generated from strings.
+import loadTr46 from "edgeworker:lazy/tr46";
 
-const FunctionConstructor = Function;
 let real = null;
 function load() {
-  if (real === null) real = new FunctionConstructor(`${TR46_SOURCE}\nreturn __edgeworker_tr46;`)();
+  if (real === null) real = loadTr46();
   return real;
 }
 
