@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from typing import Any, Literal
 
 from py_mini_racer import JSEvalException, mini_racer
 
+from edgeworker.isolates.ops import HOST_OPS, OpContext, op_context
 from edgeworker.limits.outcome import Outcome
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,10 +30,22 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime" / "dist"
 SCRIPT_NAME = "worker.js"
 NEVER_RESPONDED_MESSAGE = "The script will never generate a response."
 
+# V8 runs single-threaded (one thread per isolate: its CPU clock is the isolate's CPU time), and, as on Workers,
+# code cannot be generated from strings: eval() and new Function() throw EvalError.
+V8_FLAGS = ("--single-threaded", "--disallow-code-generation-from-strings")
+
+
+def init_v8() -> None:
+    """Set V8's flags; must run before the first isolate of the process is created."""
+    from py_mini_racer._dll import init_mini_racer
+
+    init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)
+
+
 OpHandler = Callable[[Any], Awaitable[Any]]
 # Every host call JS can make: op name → async function(args) → JSON-able value. A raised exception
 # rejects the JS promise with a TypeError carrying its message. Later parts add op_fetch_send, op_kv_get...
-OPS: dict[str, OpHandler] = {}
+OPS: dict[str, OpHandler] = dict(HOST_OPS)  # isolates/ops.py
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,7 @@ class FetchResult:
     logs: list[LogLine] = field(default_factory=list)
     condemned: bool = False
     wait_until: bool = False
+    cpu_ms: float = 0.0  # CPU the isolate's thread spent on the request so far (JS, GC, microtasks)
 
 
 class ScriptError(Exception):
@@ -206,12 +222,30 @@ class JsIsolate:
         self._request_open = False
         self.format: str | None = None
         self.startup_logs: list[LogLine] = []
+        self._tid: int | None = None
+        self._last_cpu = 0.0
+        self._current: asyncio.Future[Any] | None = None
+        self._condemned_by: Outcome | None = None
+        self.closed_at = 0.0
+        self._interrupted = False  # a call was cut short: the thread may still be inside a builtin
+        self.nice = 0
+        self._subrequest_limit: int | None = None
+        self._cpu_start = 0.0  # thread CPU clock when the current request (or startup) began
+        self._cpu_limit_s: float | None = None
+        self.host_cpu_s = 0.0  # CPU the host spent working for the current request (charged to it)
+        self._op_ctx = OpContext()  # the current request's state for its ops (subrequests, host CPU)
 
     @classmethod
-    async def create(cls, *, memory_mb: int) -> JsIsolate:
+    async def create(cls, *, memory_mb: int, nice: int = 0) -> JsIsolate:
+        before = _thread_ids()
         cm = mini_racer(asyncio.get_running_loop())
         mr = cm.__enter__()
         isolate = cls(cm, mr, memory_mb)
+        # Each mini-racer context runs its isolate on one OS thread of its own, made just now: its CPU clock is
+        # this isolate's CPU time (JS, compilation and GC alike, since V8 runs single-threaded).
+        new_threads = _thread_ids() - before
+        isolate._tid = new_threads.pop() if len(new_threads) == 1 else None
+        isolate.set_nice(nice)
         try:
             mr.set_hard_memory_limit(isolate._memory_bytes)
             await asyncio.wait_for(mr.eval_cancelable(runtime_source() + "\n;0"), 10)
@@ -225,14 +259,76 @@ class JsIsolate:
     def closed(self) -> bool:
         return self._closed
 
-    def close(self) -> None:
+    def close(self, background: bool = False) -> None:
+        """Free the isolate. ``background``: do it on a thread of its own, off the event loop (tearing down a V8
+        isolate takes milliseconds, which a host serving other isolates should not wait for)."""
         if self._closed:
             return
         self._closed = True
+        self.closed_at = time.monotonic()
         for task in self._ops.values():
             task.cancel()
         self._ops.clear()
-        self._cm.__exit__(None, None, None)
+        if self._interrupted or background:
+            # Freeing a context waits for its thread, and a builtin such as Array.prototype.fill on a huge array
+            # does not stop at TerminateExecution: free it off the event loop, so the host's other isolates go on.
+            threading.Thread(target=self._cm.__exit__, args=(None, None, None), daemon=True).start()
+        else:
+            self._cm.__exit__(None, None, None)
+
+    async def _still_running(self) -> bool:
+        """After TerminateExecution: is the isolate's thread still burning CPU (inside a builtin that does not
+        check for termination)? The Python side hears of the cancel before V8 has stopped."""
+        await asyncio.sleep(0.002)
+        before = self.thread_cpu_s()
+        await asyncio.sleep(0.005)
+        return self.thread_cpu_s() - before > 0.001
+
+    @property
+    def memory_bytes(self) -> int:
+        return self._memory_bytes
+
+    @property
+    def thread_alive(self) -> bool:
+        return self._tid is not None and os.path.exists(f"/proc/self/task/{self._tid}")
+
+    def condemn(self, outcome: Outcome) -> None:
+        """Stop the JavaScript running now (from outside: the host's memory watch); the call in flight ends with
+        ``outcome`` and the isolate is thrown away."""
+        task = self._current
+        if task is not None and not task.done():
+            self._condemned_by = outcome
+            task.cancel()
+
+    def thread_cpu_s(self) -> float:
+        """The isolate thread's CPU clock, in seconds (0 if the thread is unknown or gone)."""
+        if self._tid is None:
+            return 0.0
+        try:
+            self._last_cpu = time.clock_gettime(_thread_cpu_clock(self._tid))
+        except OSError:  # the thread is gone (the isolate was closed): its last reading stands
+            pass
+        return self._last_cpu
+
+    def _start_cpu_budget(self, cpu_ms: int | None) -> None:
+        self._cpu_start = self.thread_cpu_s()
+        self.host_cpu_s = 0.0
+        self._cpu_limit_s = cpu_ms / 1000 if cpu_ms is not None and self._tid is not None else None
+
+    def cpu_used_s(self) -> float:
+        return self.thread_cpu_s() - self._cpu_start + self.host_cpu_s
+
+    def set_nice(self, nice: int) -> None:
+        """Scheduling priority of the isolate's thread (a worker that keeps hitting its CPU limit gets the
+        lowest, so its busy loops take CPU only when nobody else wants it). Raising it back needs privileges
+        the host may not have; the pool drops such isolates instead."""
+        if self._tid is None or nice == self.nice:
+            return
+        try:
+            os.setpriority(os.PRIO_PROCESS, self._tid, nice)
+            self.nice = nice
+        except (PermissionError, ProcessLookupError):
+            pass
 
     def set_memory_limit(self, memory_mb: int) -> None:
         """A warm spare taken by a worker with a heap cap of its own."""
@@ -253,11 +349,37 @@ class JsIsolate:
         if remaining <= 0:
             self.close()
             raise _Condemned(Outcome.EXCEEDED_WALL_TIME)
+        task = asyncio.ensure_future(self._mr.eval_cancelable(code))
+        self._current = task
         try:
-            raw = await asyncio.wait_for(self._mr.eval_cancelable(code), remaining)
-        except TimeoutError:
+            while True:
+                # Wait no longer than the CPU budget left: CPU time never runs faster than the wall clock, so the
+                # check after the wait sees an overrun within the wake-up latency.
+                wall_left = deadline - time.monotonic()
+                timeout = wall_left
+                if self._cpu_limit_s is not None:
+                    cpu_left = self._cpu_limit_s - self.cpu_used_s()
+                    if cpu_left <= 0:
+                        raise _Condemned(Outcome.EXCEEDED_CPU)
+                    timeout = min(timeout, max(cpu_left, 0.0005))
+                if timeout <= 0:
+                    raise _Condemned(Outcome.EXCEEDED_WALL_TIME)
+                done, _ = await asyncio.wait((task,), timeout=timeout)
+                if done:
+                    break
+            if task.cancelled() and self._condemned_by is not None:
+                raise _Condemned(self._condemned_by)
+            raw = task.result()
+        except _Condemned:
+            task.cancel()  # V8 TerminateExecution; then the isolate is thrown away
+            self._interrupted = await self._still_running()
             self.close()
-            raise _Condemned(Outcome.EXCEEDED_WALL_TIME) from None
+            raise
+        except asyncio.CancelledError:
+            task.cancel()
+            self._interrupted = True
+            self.close()
+            raise
         except JSEvalException:
             if self._mr.was_hard_memory_limit_reached():
                 self.close()
@@ -266,11 +388,18 @@ class JsIsolate:
         if self._mr.was_hard_memory_limit_reached():
             self.close()
             raise _Condemned(Outcome.EXCEEDED_MEMORY)
+        if self._cpu_limit_s is not None and self.cpu_used_s() > self._cpu_limit_s:
+            self.close()
+            raise _Condemned(Outcome.EXCEEDED_CPU)
         return json.loads(str(raw))
 
-    async def load_worker(self, compiled: CompiledWorker, env: dict[str, Any], *, timeout_ms: int = 1000) -> list[str]:
-        """Evaluates the worker script, then init(); returns the handler names."""
+    async def load_worker(
+        self, compiled: CompiledWorker, env: dict[str, Any], *, timeout_ms: int = 5000, cpu_ms: int | None = 400
+    ) -> list[str]:
+        """Evaluates the worker script, then init(); returns the handler names. The top level may take ``cpu_ms``
+        of CPU time and ``timeout_ms`` of wall time."""
         deadline = time.monotonic() + timeout_ms / 1000
+        self._start_cpu_budget(cpu_ms)
         code = compiled.code + f"\n;0\n//# sourceURL={SCRIPT_NAME}"
         try:
             try:
@@ -285,14 +414,29 @@ class JsIsolate:
                 raise ScriptError(err.name, err.message, stack=err.stack) from None
         except _Condemned as c:
             if c.outcome is Outcome.EXCEEDED_WALL_TIME:
-                raise ScriptError("Error", f"script startup exceeded {timeout_ms} ms") from None
+                raise ScriptError("Error", f"script startup exceeded {timeout_ms} ms of wall time") from None
+            if c.outcome is Outcome.EXCEEDED_CPU:
+                raise ScriptError("Error", f"script startup exceeded the CPU time limit of {cpu_ms} ms") from None
             raise ScriptError("Error", "script startup exceeded the memory limit") from None
+        finally:
+            self._cpu_limit_s = None
         self.format = state["format"]
         self.startup_logs = _logs(state)
         return list(state["handlers"])
 
-    async def fetch(self, req: HttpRequest, *, wall_ms: int) -> FetchResult:
-        """Dispatches one request and drives it until its response is known."""
+    async def fetch(
+        self, req: HttpRequest, *, wall_ms: int, cpu_ms: int | None = None, subrequests: int | None = None
+    ) -> FetchResult:
+        """Dispatches one request and drives it until its response is known. The request may use ``cpu_ms`` of
+        CPU time in all (its waitUntil work in :meth:`finish` included), ``wall_ms`` until the response, and make
+        ``subrequests`` outbound fetches."""
+        self._start_cpu_budget(cpu_ms)
+        self._subrequest_limit = subrequests
+        result = await self._fetch(req, wall_ms)
+        result.cpu_ms = self.cpu_used_s() * 1000
+        return result
+
+    async def _fetch(self, req: HttpRequest, wall_ms: int) -> FetchResult:
         deadline = time.monotonic() + wall_ms / 1000
         message = {
             "id": req.request_id,
@@ -309,6 +453,9 @@ class JsIsolate:
             task.cancel()
         self._ops.clear()
         self._request_open = True
+        self._op_ctx = OpContext(request_id=req.request_id)
+        if self._subrequest_limit is not None:
+            self._op_ctx.subrequest_limit = self._subrequest_limit
         try:
             state = await self._call(f"__edgeworker.dispatch({_js_string(json.dumps(message))})", deadline)
             while True:
@@ -342,10 +489,23 @@ class JsIsolate:
             )
 
     async def finish(self, *, wall_ms: int) -> FetchResult:
-        """Runs the request's waitUntil work to its end (or the wall limit), then closes the request."""
+        """Runs the request's waitUntil work to its end (or the wall limit), then closes the request. Its CPU
+        counts against the same budget as the request's."""
+        result = await self._finish(wall_ms)
+        result.cpu_ms = self.cpu_used_s() * 1000
+        self._cpu_limit_s = None
+        return result
+
+    async def _finish(self, wall_ms: int) -> FetchResult:
         deadline = time.monotonic() + wall_ms / 1000
         logs: list[LogLine] = []
         if not self._request_open:
+            # Nothing left to run; but a microtask chain may have outlived the response. A no-op call queues
+            # behind it, under the request's CPU budget: a chain that never ends condemns the isolate here.
+            try:
+                await self._call("0", deadline)
+            except _Condemned as c:
+                return FetchResult(c.outcome, status=0, logs=logs, condemned=True)
             return FetchResult(Outcome.OK, status=0, logs=logs)
         try:
             state = await self._call(f"__edgeworker.poll({_js_string(self._poll_message([]))})", deadline)
@@ -374,7 +534,7 @@ class JsIsolate:
     async def _advance(self, state: dict[str, Any], deadline: float) -> dict[str, Any] | None:
         """Starts the state's ops, waits for whatever comes first, polls. None: it can never progress."""
         for op in state.get("ops", []):
-            self._ops[op["id"]] = asyncio.ensure_future(_run_op(op["op"], op.get("args")))
+            self._ops[op["id"]] = asyncio.ensure_future(_run_op(self._op_ctx, op["op"], op.get("args")))
         if not state.get("ready"):
             timer = state.get("timer")
             if timer is None and not self._ops:
@@ -396,6 +556,7 @@ class JsIsolate:
                 del self._ops[op_id]
                 ok, value = task.result()
                 results.append({"id": op_id, "ok": ok, "value": value})
+        self.host_cpu_s = self._op_ctx.cpu_seconds
         return dict(await self._call(f"__edgeworker.poll({_js_string(self._poll_message(results))})", deadline))
 
     async def _finish_js(self, deadline: float) -> list[LogLine]:
@@ -407,7 +568,8 @@ class JsIsolate:
         return _logs(state)
 
 
-async def _run_op(name: str, args: Any) -> tuple[bool, Any]:
+async def _run_op(ctx: OpContext, name: str, args: Any) -> tuple[bool, Any]:
+    op_context.set(ctx)  # this op's own task: ops.current() is the request's context
     handler = OPS.get(name)
     if handler is None:
         return False, {"name": "TypeError", "message": f"unknown host operation: {name}"}
@@ -415,6 +577,15 @@ async def _run_op(name: str, args: Any) -> tuple[bool, Any]:
         return True, await handler(args)
     except Exception as e:  # the JS promise rejects with the error's message
         return False, {"name": "Error", "message": str(e) or type(e).__name__}
+
+
+def _thread_ids() -> set[int]:
+    return {int(t) for t in os.listdir("/proc/self/task")}
+
+
+def _thread_cpu_clock(tid: int) -> int:
+    """The Linux clock id of one thread's CPU time (MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED))."""
+    return ((~tid) << 3) | 6
 
 
 def _logs(state: dict[str, Any]) -> list[LogLine]:

@@ -21,6 +21,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from typing import Any
 
 from edgeworker.isolates import _ipc
@@ -31,9 +32,24 @@ from edgeworker.isolates.engine import (
     JsIsolate,
     ScriptError,
     compile_worker,
+    init_v8,
 )
+from edgeworker.limits.outcome import Outcome
 
 log = logging.getLogger("edgeworker.host")
+
+WATCH_S = 0.01
+IDLE_EVERY = 5  # ticks between checks of idle isolates' CPU clocks
+IDLE_CPU_TOLERANCE_S = 0.005
+ZOMBIE_S = 1.0
+RETIRE_GRACE_S = 2.0
+HEAP_EVERY_S = 1.0  # how often an isolate's V8 heap size is reported to the node
+EXIT_ZOMBIE = 70
+
+
+def _rss_bytes(page: int) -> int:
+    with open("/proc/self/statm", "rb") as f:
+        return int(f.read().split()[1]) * page
 
 
 def _script_error(exc: ScriptError) -> dict[str, Any]:
@@ -49,6 +65,8 @@ def _result_header(mid: int, result: FetchResult) -> dict[str, Any]:
         "logs": [[line.level, line.message] for line in result.logs],
         "condemned": result.condemned,
         "wait_until": result.wait_until,
+        "fin": not result.condemned,
+        "cpu_ms": round(result.cpu_ms, 3),
     }
     if result.error is not None:
         header["error"] = {"name": result.error.name, "message": result.error.message, "stack": result.error.stack}
@@ -61,11 +79,85 @@ class Host:
         self._writer = writer
         self._isolates: dict[int, JsIsolate] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._busy: set[int] = set()
+        self._rss_at_start: dict[int, int] = {}
+        self._heap_read_at: dict[int, float] = {}
+        self._retiring_since: float | None = None
+        self._zombies: set[JsIsolate] = set()
+        budget = os.environ.get("EDGEWORKER_HOST_MEMORY_MB")
+        self._memory_budget = int(budget) << 20 if budget else None
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._idle_cpu: dict[int, float] = {}  # isolate → its thread's CPU clock when its last request ended
 
     def _send(self, header: dict[str, Any], body: bytes = b"") -> None:
         self._writer.write(_ipc.encode(header, body))
 
+    async def watch(self) -> None:
+        """Limits that must be watched from outside JavaScript, every few milliseconds.
+
+        - Off-heap memory: V8's heap cap does not see ArrayBuffers or WebAssembly memory, so the host's RSS is
+          read while requests run; a request whose isolate grew the host by more than its memory limit, or any
+          request running while the host is over its budget, is stopped (``exceeded_memory``).
+        - No JavaScript runs outside a request: a microtask chain that outlives its request keeps spinning on the
+          isolate's thread after the last call returned, where no call can be cancelled. An idle isolate whose
+          CPU clock moves is closed, and the node is told.
+        - A closed isolate whose thread is still busy (some builtins do not stop at TerminateExecution) would burn
+          a core for as long as it likes: after ZOMBIE_S the host exits, and the node starts a fresh one.
+        """
+        page = os.sysconf("SC_PAGE_SIZE")
+        tick = 0
+        while True:
+            await asyncio.sleep(WATCH_S)
+            tick += 1
+            rss = _rss_bytes(page)
+            over_budget = self._memory_budget is not None and rss > self._memory_budget
+            for iso_id in list(self._busy):
+                iso = self._isolates.get(iso_id)
+                if iso is None or iso.closed:
+                    continue
+                if over_budget or rss - self._rss_at_start.get(iso_id, rss) > iso.memory_bytes:
+                    log.warning(
+                        "isolate %d exceeded its memory limit off the V8 heap (host RSS %d MB)", iso_id, rss >> 20
+                    )
+                    iso.condemn(Outcome.EXCEEDED_MEMORY)
+            if tick % IDLE_EVERY == 0:
+                self._check_idle()
+            now = time.monotonic()
+            for iso in list(self._zombies):
+                if not iso.thread_alive:
+                    self._zombies.discard(iso)
+                elif now - iso.closed_at > ZOMBIE_S and self._retiring_since is None:
+                    log.error(
+                        "a closed isolate's thread is still running JavaScript after %.1fs; retiring this host",
+                        ZOMBIE_S,
+                    )
+                    self._retiring_since = now
+                    self._send({"t": "retiring"})
+            # a retiring host takes no new work; it exits once its requests in flight are done (or soon anyway)
+            if self._retiring_since is not None and (not self._busy or now - self._retiring_since > RETIRE_GRACE_S):
+                os._exit(EXIT_ZOMBIE)
+
+    def _check_idle(self) -> None:
+        for iso_id, iso in list(self._isolates.items()):
+            if iso_id in self._busy or iso.closed:
+                continue
+            now = iso.thread_cpu_s()
+            last = self._idle_cpu.setdefault(iso_id, now)
+            if now - last > IDLE_CPU_TOLERANCE_S:
+                log.warning("isolate %d ran JavaScript outside a request; closing it", iso_id)
+                self._dispose(iso_id)
+                self._send({"t": "gone", "iso": iso_id, "outcome": "exceeded_cpu"})
+            else:
+                self._idle_cpu[iso_id] = now
+
     async def run(self) -> None:
+        watcher = asyncio.get_running_loop().create_task(self.watch())
+        try:
+            await self._run()
+        finally:
+            watcher.cancel()
+
+    async def _run(self) -> None:
         while True:
             try:
                 header, body = await _ipc.read_frame(self._reader)
@@ -99,25 +191,29 @@ class Host:
             log.exception("isolate host failed on a %s message", kind)
             self._send({"t": "err", "mid": mid, "error": f"{type(exc).__name__}: {exc}"})
 
-    async def _isolate(self, iso_id: int, memory_mb: int) -> JsIsolate:
+    async def _isolate(self, iso_id: int, memory_mb: int, nice: int = 0) -> JsIsolate:
         iso = self._isolates.get(iso_id)
         if iso is None or iso.closed:
-            iso = await JsIsolate.create(memory_mb=memory_mb)
+            iso = await JsIsolate.create(memory_mb=memory_mb, nice=nice)
             self._isolates[iso_id] = iso
         else:
             iso.set_memory_limit(memory_mb)  # a warm spare taken by a worker with its own heap cap
         return iso
 
     def _dispose(self, iso_id: int) -> None:
+        self._idle_cpu.pop(iso_id, None)
+        self._heap_read_at.pop(iso_id, None)
         iso = self._isolates.pop(iso_id, None)
         if iso is not None:
-            iso.close()
+            iso.close(background=True)
+            self._zombies.add(iso)
 
     async def _load(self, msg: dict[str, Any]) -> None:
-        iso = await self._isolate(msg["iso"], msg["memory_mb"])
+        iso = await self._isolate(msg["iso"], msg["memory_mb"], msg.get("nice", 0))
+        iso.set_nice(msg.get("nice", 0))
         compiled = CompiledWorker(format=msg["format"], code=msg["code"], line1_offset=msg["line1"])
         try:
-            handlers = await iso.load_worker(compiled, msg["env"], timeout_ms=msg["startup_ms"])
+            handlers = await iso.load_worker(compiled, msg["env"], cpu_ms=msg["startup_cpu_ms"])
         except ScriptError as exc:
             self._dispose(msg["iso"])
             self._send({"t": "err", "mid": msg["mid"], "script_error": _script_error(exc)})
@@ -129,7 +225,7 @@ class Host:
         try:
             compiled = await compile_worker(msg["source"])
             iso = await JsIsolate.create(memory_mb=msg["memory_mb"])
-            handlers = await iso.load_worker(compiled, msg["env"], timeout_ms=msg["startup_ms"])
+            handlers = await iso.load_worker(compiled, msg["env"], cpu_ms=msg["startup_cpu_ms"])
         except ScriptError as exc:
             self._send({"t": "err", "mid": msg["mid"], "script_error": _script_error(exc)})
             return
@@ -163,19 +259,36 @@ class Host:
             request_id=req["rid"],
             cf=req.get("cf") or {},
         )
-        result = await iso.fetch(request, wall_ms=msg["wall_ms"])
-        header = _result_header(mid, result)
-        header["t"] = "res"
-        if result.condemned:
-            self._dispose(iso_id)
-        self._send(header, result.body)
-        if result.wait_until and not result.condemned:
-            done = await iso.finish(wall_ms=msg["wait_until_ms"])
-            fin = _result_header(mid, done)
-            fin["t"] = "fin"
-            if done.condemned:
+        iso.set_nice(msg.get("nice", 0))
+        self._busy.add(iso_id)
+        self._rss_at_start[iso_id] = _rss_bytes(self._page)
+        try:
+            result = await iso.fetch(
+                request, wall_ms=msg["wall_ms"], cpu_ms=msg.get("cpu_ms"), subrequests=msg.get("subrequests")
+            )
+            header = _result_header(mid, result)
+            header["t"] = "res"
+            if result.condemned:
                 self._dispose(iso_id)
-            self._send(fin)
+            self._send(header, result.body)
+            # The isolate is free for the node only after "fin": the request's waitUntil work ran, and nothing of it
+            # keeps running (see JsIsolate.finish). The client has its response already.
+            if not result.condemned:
+                done = await iso.finish(wall_ms=msg["wait_until_ms"])
+                fin = _result_header(mid, done)
+                fin["t"] = "fin"
+                if done.condemned:
+                    self._dispose(iso_id)
+                elif time.monotonic() - self._heap_read_at.get(iso_id, 0.0) > HEAP_EVERY_S:
+                    # the isolate is quiet now, so asking V8 for its heap is a quick round trip
+                    self._heap_read_at[iso_id] = time.monotonic()
+                    fin["heap"] = iso.heap_used_bytes()
+                self._send(fin)
+        finally:
+            self._busy.discard(iso_id)
+            self._rss_at_start.pop(iso_id, None)
+            if iso_id in self._isolates:
+                self._idle_cpu[iso_id] = iso.thread_cpu_s()
 
 
 async def _main(fd: int) -> None:
@@ -197,6 +310,7 @@ def main(argv: list[str] | None = None) -> None:
     # The node handles SIGINT/SIGTERM and shuts us down by closing the socket; a Ctrl-C in the terminal
     # reaches the whole process group, and must not kill requests that are still finishing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    init_v8()
     try:
         import uvloop
 

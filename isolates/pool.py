@@ -33,7 +33,10 @@ HOST_GRACE_S = 5.0
 # Host deaths within QUARANTINE_WINDOW_S with a worker's request in them before that worker is quarantined.
 QUARANTINE_STRIKES = 3
 QUARANTINE_WINDOW_S = 300.0
-STARTUP_MS = 1000
+# A worker whose request hit the CPU limit runs at the lowest scheduling priority for this long afterwards.
+CPU_PENALTY_S = 30.0
+PENALTY_NICE = 19
+STARTUP_WALL_S = 5.0
 
 
 class HostCrashed(Exception):
@@ -69,6 +72,9 @@ class PoolSettings:
     idle_timeout_s: float = 300.0
     queue_timeout_s: float = 10.0
     spare_memory_mb: int = 128
+    startup_cpu_ms: int = 400
+    host_memory_mb: int | None = None
+    allow_egress: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)
@@ -78,22 +84,37 @@ class Isolate:
     memory_mb: int
     key: tuple[str, int] | None = None  # None: a warm spare
     busy: bool = False
+    gone: bool = False  # its host closed it
+    heap_bytes: int = 0  # V8 heap in use, as last reported by its host
     last_used: float = field(default_factory=time.monotonic)
 
 
 class HostProcess:
     """One isolate host child process and the socket to it."""
 
-    def __init__(self, index: int, on_exit: Callable[[HostProcess, int | None], None]) -> None:
+    def __init__(
+        self,
+        index: int,
+        on_exit: Callable[[HostProcess, int | None], None],
+        on_gone: Callable[[Isolate, str], None],
+        memory_mb: int | None = None,
+        allow_egress: tuple[str, ...] = (),
+    ) -> None:
         self.index = index
+        self._memory_mb = memory_mb
+        self._allow_egress = allow_egress
         self._on_exit = on_exit
+        self._on_gone = on_gone
         self._proc: asyncio.subprocess.Process | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._pending: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
         self._finish: dict[int, Callable[[dict[str, Any]], None]] = {}
+        self._early_fin: dict[int, dict[str, Any]] = {}
         self._mids = itertools.count(1)
         self._reader_task: asyncio.Task[None] | None = None
         self.alive = False
+        # it asked to be replaced (an isolate's thread would not stop): no new work; it exits after its requests
+        self.retiring = False
         self.isolates: set[Isolate] = set()
         # workers with something in flight here (for quarantine), counted per message
         self.in_flight: dict[str, int] = defaultdict(int)
@@ -112,6 +133,11 @@ class HostProcess:
                 "--fd",
                 str(child.fileno()),
                 pass_fds=(child.fileno(),),
+                env={
+                    **os.environ,
+                    "EDGEWORKER_HOST_MEMORY_MB": str(self._memory_mb or ""),
+                    "EDGEWORKER_ALLOW_EGRESS": ",".join(self._allow_egress),
+                },
                 stdin=asyncio.subprocess.DEVNULL,
                 start_new_session=True,  # a Ctrl-C for the node is the node's to handle
             )
@@ -130,6 +156,17 @@ class HostProcess:
                     done = self._finish.pop(mid, None)
                     if done is not None:
                         done(header)
+                    else:  # it came before the caller of the request's "res" had run again
+                        self._early_fin[mid] = header
+                    continue
+                if header.get("t") == "retiring":
+                    self.retiring = True
+                    self._on_exit(self, None)
+                    continue
+                if header.get("t") == "gone":  # the host closed an isolate on its own (JS ran outside a request)
+                    for iso in list(self.isolates):
+                        if iso.id == header.get("iso"):
+                            self._on_gone(iso, header.get("outcome", "error"))
                     continue
                 fut = self._pending.pop(mid, None)
                 if fut is not None and not fut.done():
@@ -197,7 +234,11 @@ class HostProcess:
                     del self.in_flight[worker]
 
     def on_finish(self, mid: int, callback: Callable[[dict[str, Any]], None]) -> None:
-        self._finish[mid] = callback
+        early = self._early_fin.pop(mid, None)
+        if early is not None:
+            callback(early)
+        else:
+            self._finish[mid] = callback
 
     def send(self, header: dict[str, Any]) -> None:
         if self.alive and self._writer is not None:
@@ -231,6 +272,7 @@ class IsolatePool:
         self._strikes: dict[tuple[str, int], list[float]] = defaultdict(list)
         self.quarantined: set[tuple[str, int]] = set()
         self._live: dict[str, int] = {}  # worker -> live version; isolates of other versions are not reused
+        self._cpu_exceeded_at: dict[str, float] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._reaper: asyncio.Task[None] | None = None
@@ -238,7 +280,7 @@ class IsolatePool:
     # -- life cycle ------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.hosts = [HostProcess(i, self._host_exited) for i in range(self.settings.isolate_hosts)]
+        self.hosts = [self._new_host(i) for i in range(self.settings.isolate_hosts)]
         await asyncio.gather(*(h.start() for h in self.hosts))
         self._fill_spares()
         self._reaper = asyncio.get_running_loop().create_task(self._reap())
@@ -251,13 +293,30 @@ class IsolatePool:
             task.cancel()
         await asyncio.gather(*(h.close() for h in self.hosts), return_exceptions=True)
 
+    def _new_host(self, index: int) -> HostProcess:
+        return HostProcess(
+            index, self._host_exited, self._isolate_gone, self.settings.host_memory_mb, self.settings.allow_egress
+        )
+
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
     def _host_exited(self, host: HostProcess, code: int | None) -> None:
+        """A host died (or, with ``host.retiring``, asked to be replaced): its slot gets a new host at once."""
         if self._closing:
+            return
+        if host.retiring:
+            if host.alive:  # it said it is retiring: replace it now, let its requests in flight finish
+                log.error("isolate host %s (slot %d) is retiring; starting a new one", host.pid, host.index)
+                for iso in list(host.isolates):
+                    if not iso.busy:
+                        self._forget(iso, "host_retired")
+                self._spawn(self._restart(host))
+            else:  # and now it is gone
+                for iso in list(host.isolates):
+                    self._forget(iso, "host_retired")
             return
         log.error("isolate host %s (slot %d) exited with code %s; starting a new one", host.pid, host.index, code)
         self.observer.host_crashed(code)
@@ -275,6 +334,13 @@ class IsolatePool:
                 self.observer.worker_quarantined(worker)
         self._spawn(self._restart(host))
 
+    def _isolate_gone(self, iso: Isolate, reason: str) -> None:
+        if iso.key is not None:
+            log.warning("isolate of %s@%d was closed by its host: %s", iso.key[0], iso.key[1], reason)
+        iso.gone = True
+        if not iso.busy:  # a busy one goes when its request ends (see _release)
+            self._forget(iso, reason)
+
     def _suspects(self, host: HostProcess) -> dict[tuple[str, int], int]:
         out: dict[tuple[str, int], int] = {}
         for label, n in host.in_flight.items():
@@ -284,7 +350,7 @@ class IsolatePool:
         return out
 
     async def _restart(self, dead: HostProcess) -> None:
-        fresh = HostProcess(dead.index, self._host_exited)
+        fresh = self._new_host(dead.index)
         try:
             await fresh.start()
         except OSError:
@@ -340,8 +406,16 @@ class IsolatePool:
                     states[(iso.key[0], "busy" if iso.busy else "idle")] += 1
         return dict(states)
 
+    def heap_by_worker(self) -> dict[str, int]:
+        heap: dict[str, int] = defaultdict(int)
+        for host in self.hosts:
+            for iso in host.isolates:
+                if iso.key is not None:
+                    heap[iso.key[0]] += iso.heap_bytes
+        return dict(heap)
+
     def _live_host(self, prefer_fewest: bool = True) -> HostProcess:
-        alive = [h for h in self.hosts if h.alive]
+        alive = [h for h in self.hosts if h.alive and not h.retiring]
         if not alive:
             raise HostCrashed("no isolate host is running")
         return min(alive, key=lambda h: (sum(1 for i in h.isolates if i.busy), len(h.isolates)))
@@ -413,10 +487,13 @@ class IsolatePool:
             idle = self._idle.get(script.key)
             while idle:
                 iso = idle.pop()
-                if iso.host.alive:
+                if iso.host.alive and not iso.host.retiring:
                     iso.busy = True
                     return iso
-            if self._per_worker[script.name] < self.settings.max_isolates_per_worker:
+                self._forget(iso, "host_retired")
+            # a worker that keeps hitting its CPU limit gets one isolate at a time, at the lowest priority
+            cap = 1 if self._nice(script.name) else self.settings.max_isolates_per_worker
+            if self._per_worker[script.name] < cap:
                 if self._total >= self.settings.max_isolates:
                     self._evict_one()
                 if self._total < self.settings.max_isolates or self._spares:
@@ -440,7 +517,7 @@ class IsolatePool:
             self._dispose(min(candidates, key=lambda i: i.last_used), "evicted")
 
     async def _start_isolate(self, script: WorkerScript) -> Isolate:
-        if self._spares:
+        if self._spares and not self._nice(script.name):  # a penalised worker pays for its own isolates
             iso = self._spares.popleft()
             self._spawn_refill()
         else:
@@ -460,10 +537,11 @@ class IsolatePool:
             "format": script.format,
             "line1": script.line1_offset,
             "env": script.env,
-            "startup_ms": STARTUP_MS,
+            "startup_cpu_ms": self.settings.startup_cpu_ms,
+            "nice": self._nice(script.name),
         }
         try:
-            header, _ = await iso.host.call(msg, timeout=STARTUP_MS / 1000 + HOST_GRACE_S, worker=_label(script))
+            header, _ = await iso.host.call(msg, timeout=STARTUP_WALL_S + HOST_GRACE_S, worker=_label(script))
         except HostCrashed:
             raise
         except BaseException:
@@ -486,6 +564,12 @@ class IsolatePool:
         iso.last_used = time.monotonic()
         if iso not in iso.host.isolates:
             return  # forgotten already (host died)
+        if iso.gone:
+            self._forget(iso, reason)
+            return
+        if iso.host.retiring:
+            self._forget(iso, "host_retired")
+            return
         if condemned or not iso.host.alive or iso.key is None:
             self._dispose(iso, reason)
             return
@@ -506,7 +590,16 @@ class IsolatePool:
         Raises Overloaded, Quarantined, ScriptFailed or HostCrashed when no isolate could run it."""
         iso = await self._acquire(script)
         wall_ms = script.limits.wall_ms
-        msg = {"t": "fetch", "iso": iso.id, "wall_ms": wall_ms, "wait_until_ms": wall_ms, "req": request}
+        msg = {
+            "t": "fetch",
+            "iso": iso.id,
+            "wall_ms": wall_ms,
+            "wait_until_ms": wall_ms,
+            "cpu_ms": script.limits.cpu_ms,
+            "subrequests": script.limits.subrequests,
+            "nice": self._nice(script.name),
+            "req": request,
+        }
         label = _label(script)
         host = iso.host
         try:
@@ -520,14 +613,18 @@ class IsolatePool:
             self._release(iso, True, "error")
             raise HostCrashed(f"isolate host failed the request: {header.get('error')}")
         result = _response(header, out)
+        if result.outcome is Outcome.EXCEEDED_CPU:
+            self._cpu_exceeded_at[script.name] = time.monotonic()
         condemned = bool(header.get("condemned"))
-        if header.get("wait_until") and not condemned:
+        if header.get("fin") and not condemned:
             host.in_flight[label] += 1
 
             def finished(fin: dict[str, Any]) -> None:
                 host.in_flight[label] -= 1
                 if not host.in_flight[label]:
                     host.in_flight.pop(label, None)
+                if "heap" in fin:
+                    iso.heap_bytes = int(fin["heap"])
                 self._release(iso, bool(fin.get("condemned")), fin.get("outcome", "ok"))
                 on_finish(_response(fin, b""))
 
@@ -536,12 +633,27 @@ class IsolatePool:
             self._release(iso, condemned, result.outcome.value)
         return result
 
+    def _nice(self, worker: str) -> int:
+        at = self._cpu_exceeded_at.get(worker)
+        if at is None:
+            return 0
+        if time.monotonic() - at > CPU_PENALTY_S:
+            del self._cpu_exceeded_at[worker]
+            return 0
+        return PENALTY_NICE
+
     async def check(self, source: str, env: dict[str, Any], memory_mb: int, label: str) -> dict[str, Any]:
         """Transform a script and evaluate its top level in a throwaway isolate. Raises ScriptFailed."""
         host = self._live_host()
-        msg = {"t": "check", "source": source, "env": env, "memory_mb": memory_mb, "startup_ms": STARTUP_MS}
+        msg = {
+            "t": "check",
+            "source": source,
+            "env": env,
+            "memory_mb": memory_mb,
+            "startup_cpu_ms": self.settings.startup_cpu_ms,
+        }
         try:
-            header, _ = await host.call(msg, timeout=STARTUP_MS / 1000 + HOST_GRACE_S + 10, worker=label)
+            header, _ = await host.call(msg, timeout=STARTUP_WALL_S + HOST_GRACE_S + 10, worker=label)
         except HostCrashed:
             raise ScriptFailed(
                 ScriptErrorInfo("Error", "evaluating the script crashed its isolate host", None, None)
@@ -566,6 +678,7 @@ def _response(header: dict[str, Any], body: bytes) -> WorkerResponse:
         body=body,
         error=header.get("error"),
         logs=[(lvl, text) for lvl, text in header.get("logs", [])],
+        cpu_ms=float(header.get("cpu_ms", 0.0)),
     )
 
 

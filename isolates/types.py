@@ -55,3 +55,4 @@ class WorkerResponse:
     body: bytes = b""
     error: dict[str, str] | None = None  # name, message, stack
     logs: list[tuple[str, str]] = field(default_factory=list)
+    cpu_ms: float = 0.0

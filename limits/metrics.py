@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 from edgeworker.limits.outcome import Outcome
 
 IsolateStates = Callable[[], dict[tuple[str, str], int]]
+HeapByWorker = Callable[[], dict[str, int]]
 
 
 class Observer(Protocol):
@@ -24,6 +25,8 @@ class Observer(Protocol):
     def isolate_disposed(self, worker: str, reason: str) -> None: ...
     def host_crashed(self, exit_code: int | None) -> None: ...
     def worker_quarantined(self, worker: str) -> None: ...
+    def limit_exceeded(self, worker: str, limit: str) -> None: ...
+    def request_cpu(self, worker: str, seconds: float) -> None: ...
 
 
 class NullObserver:
@@ -42,22 +45,42 @@ class NullObserver:
     def worker_quarantined(self, worker: str) -> None:
         pass
 
+    def limit_exceeded(self, worker: str, limit: str) -> None:
+        pass
+
+    def request_cpu(self, worker: str, seconds: float) -> None:
+        pass
+
 
 class _IsolateGauge(Collector):
-    def __init__(self, states: IsolateStates) -> None:
+    def __init__(self, states: IsolateStates, heap: HeapByWorker | None) -> None:
         self._states = states
+        self._heap = heap
 
     def collect(self) -> Iterator[Metric]:
         gauge = GaugeMetricFamily("edgeworker_isolates", "Isolates by worker and state", labels=["worker", "state"])
         for (worker, state), count in sorted(self._states().items()):
             gauge.add_metric([worker, state], count)
         yield gauge
+        if self._heap is not None:
+            heap = GaugeMetricFamily(
+                "edgeworker_heap_used_bytes", "V8 heap in use by a worker's isolates (reported each second)",
+                labels=["worker"],
+            )  # fmt: skip
+            for worker, used in sorted(self._heap().items()):
+                heap.add_metric([worker], used)
+            yield heap
 
 
 class PrometheusObserver:
     """Labels are bounded: worker names, status codes, outcomes and reasons; never paths or ids."""
 
-    def __init__(self, registry: CollectorRegistry, isolate_states: IsolateStates | None = None) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        isolate_states: IsolateStates | None = None,
+        heap_by_worker: HeapByWorker | None = None,
+    ) -> None:
         self.registry = registry
         self._requests = Counter(
             "edgeworker_requests", "Requests served, by worker and status", ["worker", "status"], registry=registry
@@ -80,8 +103,21 @@ class PrometheusObserver:
         self._quarantined = Counter(
             "edgeworker_quarantined", "Workers quarantined for killing isolate hosts", ["worker"], registry=registry
         )
+        self._limits = Counter(
+            "edgeworker_limit_exceeded",
+            "Requests or deploys stopped by a limit (cpu, memory, wall, startup, subrequests, size, concurrency)",
+            ["worker", "limit"],
+            registry=registry,
+        )
+        self._cpu = Histogram(
+            "edgeworker_cpu_seconds",
+            "CPU time of each request's JavaScript (and host work done for it)",
+            ["worker"],
+            buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30),
+            registry=registry,
+        )
         if isolate_states is not None:
-            registry.register(_IsolateGauge(isolate_states))
+            registry.register(_IsolateGauge(isolate_states, heap_by_worker))
 
     def request_done(self, worker: str, status: int, outcome: Outcome, seconds: float) -> None:
         self._requests.labels(worker, str(status)).inc()
@@ -99,3 +135,9 @@ class PrometheusObserver:
 
     def worker_quarantined(self, worker: str) -> None:
         self._quarantined.labels(worker).inc()
+
+    def limit_exceeded(self, worker: str, limit: str) -> None:
+        self._limits.labels(worker, limit).inc()
+
+    def request_cpu(self, worker: str, seconds: float) -> None:
+        self._cpu.labels(worker).observe(seconds)

@@ -15,6 +15,7 @@ class Outcome(enum.StrEnum):
     EXCEEDED_CPU = "exceeded_cpu"
     EXCEEDED_MEMORY = "exceeded_memory"
     EXCEEDED_WALL_TIME = "exceeded_wall_time"
+    EXCEEDED_SIZE = "exceeded_size"  # a request or response larger than the node allows
     HOST_CRASHED = "host_crashed"  # the isolate host process died while the request was in it
     QUARANTINED = "quarantined"  # the worker keeps killing isolate hosts
     OVERLOADED = "overloaded"  # no isolate could be had in time
@@ -23,7 +24,12 @@ class Outcome(enum.StrEnum):
     @property
     def is_limit(self) -> bool:
         """Ended by a resource limit: the client gets 503 (Cloudflare's 1102), not 500."""
-        return self in {Outcome.EXCEEDED_CPU, Outcome.EXCEEDED_MEMORY, Outcome.EXCEEDED_WALL_TIME}
+        return self in {
+            Outcome.EXCEEDED_CPU,
+            Outcome.EXCEEDED_MEMORY,
+            Outcome.EXCEEDED_WALL_TIME,
+            Outcome.EXCEEDED_SIZE,
+        }
 
     @property
     def condemns_isolate(self) -> bool:

@@ -17,6 +17,7 @@ class WorkerLimits:
     cpu_ms: int = 50
     memory_mb: int = 128
     wall_ms: int = 30_000
+    subrequests: int = 50
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -45,3 +46,38 @@ class WorkerLimits:
 
     def to_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# The node-wide ceilings on what a deploy may ask for (``--max-cpu-ms`` …).
+DEFAULT_MAXIMA = WorkerLimits(cpu_ms=30_000, memory_mb=1024, wall_ms=15 * 60_000, subrequests=1000)
+
+
+def check_within(limits: WorkerLimits, maxima: WorkerLimits) -> None:
+    """A per-worker value above the node's maximum is an error that names the maximum."""
+    for f in fields(limits):
+        value, ceiling = getattr(limits, f.name), getattr(maxima, f.name)
+        if value > ceiling:
+            raise LimitError(f"limits.{f.name} = {value} is above this node's maximum of {ceiling}")
+
+
+@dataclass(frozen=True)
+class NodeLimits:
+    """Limits that hold for every worker on a node."""
+
+    startup_cpu_ms: int = 400  # evaluating a script's top level, at deploy and in every new isolate
+    request_body_mb: int = 100  # → 413
+    url_kb: int = 16  # → 414
+    request_headers_kb: int = 128  # → 431
+    script_mb: int = 10  # → 400 at deploy
+    env_vars: int = 128  # vars and secrets together → 400 at deploy
+    env_var_kb: int = 5  # each value → 400 at deploy
+    response_mb: int | None = None  # from a worker → 503; None: no limit
+    host_memory_mb: int | None = None  # RSS budget of one isolate host; None: no budget beyond each isolate's
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None and f.name in ("response_mb", "host_memory_mb"):
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise LimitError(f"{f.name} must be a positive whole number, not {value!r}")

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from edgeworker.isolates.pool import HostCrashed, Overloaded, Quarantined, ScriptFailed
 from edgeworker.isolates.types import WorkerResponse
 from edgeworker.limits.outcome import Outcome
+from edgeworker.limits.settings import NodeLimits
 
 if TYPE_CHECKING:
     from edgeworker.server.node import Node
@@ -28,6 +29,18 @@ _LIMIT_NAMES = {
     Outcome.EXCEEDED_CPU: "CPU time",
     Outcome.EXCEEDED_MEMORY: "memory",
     Outcome.EXCEEDED_WALL_TIME: "wall time",
+    Outcome.EXCEEDED_SIZE: "response size",
+}
+_LIMIT_LABELS = {
+    Outcome.EXCEEDED_CPU: "cpu",
+    Outcome.EXCEEDED_MEMORY: "memory",
+    Outcome.EXCEEDED_WALL_TIME: "wall",
+    Outcome.EXCEEDED_SIZE: "size",
+}
+_STATUS_TITLES = {
+    413: "Error 413: Request body too large",
+    414: "Error 414: URL too long",
+    431: "Error 431: Request headers too large",
 }
 _METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
 
@@ -53,6 +66,12 @@ def build_app(node: Node) -> Starlette:
                 status_code=404,
                 headers={REQUEST_ID_HEADER: request_id},
             )
+        too_big = _request_too_big(request, node.settings.node_limits)
+        if too_big is not None:
+            status, limit, detail = too_big
+            node.observer.limit_exceeded(script.name, limit)
+            node.observer.request_done(script.name, status, Outcome.EXCEEDED_SIZE, time.perf_counter() - started)
+            return _page(status, _STATUS_TITLES[status], detail, request_id)
         client_ip = request.client.host if request.client else ""
         headers: list[tuple[str, str]] = []
         forwarded = ""
@@ -66,7 +85,18 @@ def build_app(node: Node) -> Starlette:
             headers.append((name, raw_value.decode("latin-1")))
         headers.append(("cf-connecting-ip", client_ip))
         headers.append(("x-forwarded-for", f"{forwarded}, {client_ip}" if forwarded else client_ip))
-        body = await request.body()
+        body_limit = node.settings.node_limits.request_body_mb * 1024 * 1024
+        chunks: list[bytes] = []
+        received = 0
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > body_limit:
+                node.observer.limit_exceeded(script.name, "size")
+                node.observer.request_done(script.name, 413, Outcome.EXCEEDED_SIZE, time.perf_counter() - started)
+                detail = f"The request body is larger than {node.settings.node_limits.request_body_mb} MB."
+                return _page(413, _STATUS_TITLES[413], detail, request_id, {"connection": "close"})
+            chunks.append(chunk)
+        body = b"".join(chunks)
         meta = {
             "method": request.method,
             "url": str(request.url),
@@ -86,6 +116,7 @@ def build_app(node: Node) -> Starlette:
             response = _page(503, "Error 1102: Worker is quarantined", str(exc), request_id)
         except Overloaded as exc:
             outcome = Outcome.OVERLOADED
+            node.observer.limit_exceeded(script.name, "concurrency")
             response = _page(503, "Error 1102: Worker is overloaded", str(exc), request_id, {"retry-after": "1"})
         except HostCrashed as exc:
             outcome = Outcome.HOST_CRASHED
@@ -98,13 +129,35 @@ def build_app(node: Node) -> Starlette:
             )
             response = _page(500, "Error 1101: Worker threw exception", "The script failed to start.", request_id)
         else:
+            response_mb = node.settings.node_limits.response_mb
+            if result.outcome is Outcome.OK and response_mb is not None and len(result.body) > response_mb << 20:
+                result = WorkerResponse(Outcome.EXCEEDED_SIZE, logs=result.logs, cpu_ms=result.cpu_ms)
             outcome = result.outcome
             node.log_worker(script.name, script.version, request_id, result)
             response = _to_response(result, request_id)
+            node.observer.request_cpu(script.name, result.cpu_ms / 1000)
+            limit = _LIMIT_LABELS.get(outcome)
+            if limit is not None:
+                node.observer.limit_exceeded(script.name, limit)
         node.observer.request_done(script.name, response.status_code, outcome, time.perf_counter() - started)
         return response
 
     return Starlette(routes=[Route("/{path:path}", handle, methods=_METHODS)])
+
+
+def _request_too_big(request: Request, limits: NodeLimits) -> tuple[int, str, str] | None:
+    """Size limits checked before anything reaches an isolate: (status, metric label, detail) or None."""
+    scope = request.scope
+    url_bytes = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 1
+    if url_bytes > limits.url_kb * 1024:
+        return 414, "size", f"The URL is longer than {limits.url_kb} KB."
+    header_bytes = sum(len(k) + len(v) + 4 for k, v in request.headers.raw)
+    if header_bytes > limits.request_headers_kb * 1024:
+        return 431, "size", f"The request headers are larger than {limits.request_headers_kb} KB."
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.request_body_mb * 1024 * 1024:
+        return 413, "size", f"The request body is larger than {limits.request_body_mb} MB."
+    return None
 
 
 def _to_response(result: WorkerResponse, request_id: str) -> Response:

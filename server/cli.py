@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import getpass
+import ipaddress
 import json
 import os
 import sys
@@ -22,7 +23,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from edgeworker.limits.settings import LimitError, WorkerLimits
+from edgeworker.limits.settings import DEFAULT_MAXIMA, LimitError, NodeLimits, WorkerLimits
 from edgeworker.server.config import ConfigError, NodeSettings, default_data_dir
 from edgeworker.server.project import (
     CONFIG_NAMES,
@@ -93,6 +94,29 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {value!r}") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {value}")
+    return number
+
+
+def _egress_entry(value: str) -> str:
+    """A host name, an IP address or a CIDR network for --allow-egress."""
+    text = value.strip()
+    if "/" in text:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            text = ""
+    if not text or "," in text or " " in text:
+        raise UsageError(f"argument --allow-egress: {value!r} is not a host name, an IP address or a network")
+    return text
+
+
 def _port(value: str) -> int:
     try:
         number = int(value)
@@ -119,6 +143,31 @@ def _add_limit_flags(parser: argparse.ArgumentParser, wall: bool = True) -> None
     group.add_argument("--memory-mb", type=_positive_int, metavar="N", help="heap size per isolate, in MiB")
     if wall:
         group.add_argument("--wall-ms", type=_positive_int, metavar="N", help="wall-clock time per request, in ms")
+        group.add_argument("--subrequests", type=_positive_int, metavar="N", help="outbound fetch() calls per request")
+
+
+def _add_node_limit_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("node-wide limits")
+    for name, help_text in (
+        ("max-cpu-ms", "the most CPU time per request a deploy may ask for"),
+        ("max-memory-mb", "the most memory per isolate a deploy may ask for"),
+        ("max-wall-ms", "the most wall-clock time per request a deploy may ask for"),
+        ("max-subrequests", "the most subrequests per request a deploy may ask for"),
+        ("startup-cpu-ms", "CPU time a script's top level may take (default 400)"),
+        ("max-body-mb", "request body size, in MB (default 100; larger: 413)"),
+        ("max-url-kb", "URL length, in KB (default 16; longer: 414)"),
+        ("max-headers-kb", "request headers, in KB (default 128; larger: 431)"),
+        ("max-script-mb", "script size at deploy, in MB (default 10)"),
+        ("max-response-mb", "response size from a worker, in MB (default: no limit)"),
+        ("host-memory-mb", "RSS budget of each isolate host process, in MB (default: none beyond each isolate's)"),
+        ("max-isolates", "isolates on this node (default 256)"),
+        ("max-isolates-per-worker", "isolates per worker (default 8)"),
+    ):
+        group.add_argument(f"--{name}", type=_positive_int, metavar="N", help=help_text)
+    group.add_argument("--idle-timeout-s", type=_positive_int, metavar="N", help="drop isolates idle this long (300)")
+    group.add_argument(
+        "--queue-timeout-s", type=_positive_float, metavar="S", help="how long a request waits for an isolate (10)"
+    )
 
 
 def _add_data_flag(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -159,6 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--deploy", type=Path, metavar="DIR", help="deploy every *.js in DIR at start, named by file")
     serve.add_argument("--isolate-hosts", type=_positive_int, metavar="N", help="isolate host processes")
     _add_limit_flags(serve)
+    _add_node_limit_flags(serve)
+    serve.add_argument(
+        "--allow-egress",
+        action="append",
+        default=[],
+        metavar="HOST_OR_CIDR",
+        help="let workers' fetch() reach this host or network although the egress policy blocks it (repeatable)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     dev = commands.add_parser("dev", help="serve one worker script for every host and path, for development")
@@ -253,7 +310,7 @@ def parse_assignments(items: Sequence[str], flag: str) -> dict[str, str]:
 def _limits_from_args(args: argparse.Namespace, base: dict[str, int] | None = None) -> dict[str, int]:
     """The limits set by the config file (``base``) and the flags, flags winning; checked, but only those given."""
     given = dict(base or {})
-    for name in ("cpu_ms", "memory_mb", "wall_ms"):
+    for name in ("cpu_ms", "memory_mb", "wall_ms", "subrequests"):
         value = getattr(args, name, None)
         if value is not None:
             given[name] = value
@@ -279,7 +336,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
         options["data_dir"] = args.data
     if args.isolate_hosts is not None:
         options["isolate_hosts"] = args.isolate_hosts
+    for flag in ("max_isolates", "max_isolates_per_worker", "idle_timeout_s", "queue_timeout_s"):
+        if getattr(args, flag) is not None:
+            options[flag] = getattr(args, flag)
     try:
+        maxima = {
+            name: getattr(args, f"max_{name}")
+            for name in ("cpu_ms", "memory_mb", "wall_ms", "subrequests")
+            if getattr(args, f"max_{name}") is not None
+        }
+        node_limits = {
+            field: getattr(args, flag)
+            for field, flag in (
+                ("startup_cpu_ms", "startup_cpu_ms"),
+                ("request_body_mb", "max_body_mb"),
+                ("url_kb", "max_url_kb"),
+                ("request_headers_kb", "max_headers_kb"),
+                ("script_mb", "max_script_mb"),
+                ("response_mb", "max_response_mb"),
+                ("host_memory_mb", "host_memory_mb"),
+            )
+            if getattr(args, flag) is not None
+        }
+        options["max_limits"] = WorkerLimits(**{**DEFAULT_MAXIMA.to_dict(), **maxima})
+        options["node_limits"] = NodeLimits(**node_limits)
+        options["allow_egress"] = tuple(_egress_entry(e) for e in args.allow_egress)
         settings = NodeSettings(
             host=args.host,
             port=args.port,
@@ -310,7 +391,9 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     def run(data_dir: Path) -> int:
         try:
-            settings = NodeSettings(port=args.port, data_dir=data_dir, limits=limits)
+            # dev has no node maximum: the limits asked for are the ceiling
+            maxima = WorkerLimits(**{k: max(v, getattr(DEFAULT_MAXIMA, k)) for k, v in limits.to_dict().items()})
+            settings = NodeSettings(port=args.port, data_dir=data_dir, limits=limits, max_limits=maxima)
         except (ConfigError, LimitError) as exc:
             raise UsageError(str(exc)) from None
         return run_dev(script_path, settings=settings, vars=overrides, secrets=secrets)

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edgeworker.limits.settings import WorkerLimits
+from edgeworker.limits.settings import DEFAULT_MAXIMA, LimitError, NodeLimits, WorkerLimits, check_within
 
 DEFAULT_DATA_DIR = ".edgeworker"
 
@@ -38,8 +38,12 @@ class NodeSettings:
     # How long a request may wait for an isolate of its worker before it gets 503.
     queue_timeout_s: float = 10.0
     shutdown_timeout_s: float = 30.0
-    limits: WorkerLimits = field(default_factory=WorkerLimits)
+    limits: WorkerLimits = field(default_factory=WorkerLimits)  # per-worker defaults
+    max_limits: WorkerLimits = DEFAULT_MAXIMA  # what a deploy may ask for at most
+    node_limits: NodeLimits = field(default_factory=NodeLimits)
     # Serve one worker for every host and path (``edgeworker dev``).
+    # Hosts or networks (CIDR) that workers' fetch() may reach although the egress policy blocks them.
+    allow_egress: tuple[str, ...] = ()
     dev_worker: str | None = None
     log_console: bool = False
 
@@ -56,3 +60,7 @@ class NodeSettings:
         for name in ("idle_timeout_s", "queue_timeout_s", "shutdown_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, not {getattr(self, name)}")
+        try:
+            check_within(self.limits, self.max_limits)
+        except LimitError as exc:
+            raise ConfigError(f"a default limit is above the maximum: {exc}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import secrets
@@ -22,7 +23,7 @@ from edgeworker.isolates.pool import IsolatePool, PoolSettings, ScriptFailed
 from edgeworker.isolates.types import WorkerResponse
 from edgeworker.limits.metrics import PrometheusObserver
 from edgeworker.limits.outcome import Outcome
-from edgeworker.limits.settings import LimitError, WorkerLimits
+from edgeworker.limits.settings import LimitError, WorkerLimits, check_within
 from edgeworker.server.config import NodeSettings
 from edgeworker.server.routing import Registry, Route, RouteError, valid_name
 from edgeworker.server.store import SqliteStore, Version
@@ -30,7 +31,6 @@ from edgeworker.server.store import SqliteStore, Version
 log = logging.getLogger("edgeworker")
 console_log = logging.getLogger("edgeworker.console")
 
-MAX_SCRIPT_BYTES = 10 * 1024 * 1024
 NAME_RULE = "worker names are 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit"
 
 
@@ -97,9 +97,12 @@ class Node:
                 idle_timeout_s=settings.idle_timeout_s,
                 queue_timeout_s=settings.queue_timeout_s,
                 spare_memory_mb=settings.limits.memory_mb,
+                startup_cpu_ms=settings.node_limits.startup_cpu_ms,
+                host_memory_mb=settings.node_limits.host_memory_mb,
+                allow_egress=settings.allow_egress,
             )
         )
-        self.observer = PrometheusObserver(self.metrics_registry, self.pool.isolate_states)
+        self.observer = PrometheusObserver(self.metrics_registry, self.pool.isolate_states, self.pool.heap_by_worker)
         self.pool.observer = self.observer
         self.cf_properties: dict[str, Any] = {"colo": "local"}
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -139,9 +142,24 @@ class Node:
 
     def _limits(self, data: Any) -> WorkerLimits:
         try:
-            return WorkerLimits.from_mapping(data, self.settings.limits)
+            limits = WorkerLimits.from_mapping(data, self.settings.limits)
+            check_within(limits, self.settings.max_limits)
         except LimitError as exc:
             raise DeployError(400, str(exc)) from None
+        return limits
+
+    def _check_env(self, vars: dict[str, Any], secrets: dict[str, str]) -> None:
+        node = self.settings.node_limits
+        names = set(vars) | set(secrets)
+        if len(names) > node.env_vars:
+            raise DeployError(400, f"{len(names)} vars and secrets is more than the limit of {node.env_vars}")
+        for field, values in (("vars", vars), ("secrets", secrets)):
+            for key, value in values.items():
+                size = len(value.encode() if isinstance(value, str) else json.dumps(value).encode())
+                if size > node.env_var_kb * 1024:
+                    raise DeployError(
+                        400, f"{field}.{key} is {size} bytes, more than the limit of {node.env_var_kb} KB per value"
+                    )
 
     def _routes(self, name: str, routes: Any) -> list[str]:
         if not isinstance(routes, list) or not all(isinstance(r, str) for r in routes):
@@ -193,17 +211,21 @@ class Node:
         Secrets not given carry over from the live version (as ``wrangler secret put`` keeps them); so do
         routes when none are given."""
         _check_name(name)
-        if len(script.encode()) > MAX_SCRIPT_BYTES:
-            raise DeployError(400, f"script is larger than the {MAX_SCRIPT_BYTES // (1024 * 1024)} MB limit")
+        script_mb = self.settings.node_limits.script_mb
+        if len(script.encode()) > script_mb * 1024 * 1024:
+            raise DeployError(400, f"script is larger than the limit of {script_mb} MB")
         worker_limits = self._limits(limits)
         async with self._locks[name]:
             previous = self.store.live_version(name)
             merged_secrets = {**(previous.secrets if previous else {}), **(secrets or {})}
+            self._check_env(vars or {}, merged_secrets)
             route_list = self._routes(name, routes if routes is not None else (previous.routes if previous else []))
             env = {"vars": vars or {}, "secrets": merged_secrets}
             try:
                 checked = await self.pool.check(script, env, worker_limits.memory_mb, f"{name}@check")
             except ScriptFailed as exc:
+                if exc.info.message.startswith("script startup exceeded"):
+                    self.observer.limit_exceeded(name, "startup")
                 raise DeployError(400, f"script error: {exc.info}", script_error=exc.info.to_dict()) from None
             version = self.store.add_version(
                 Version(
@@ -248,6 +270,7 @@ class Node:
                 if not key:
                     raise DeployError(400, "a secret needs a name")
                 secrets_now[key] = value
+                self._check_env(live.vars, secrets_now)
             version = self.store.add_version(
                 Version(
                     worker=name,

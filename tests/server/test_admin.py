@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
 
 import httpx
@@ -26,7 +27,19 @@ async def test_health_and_metrics_need_no_token(node: NodeProcess) -> None:
     assert metrics.status_code == 200
     assert 'edgeworker_requests_total{status="200",worker="metered"}' in metrics.text
     assert "edgeworker_request_duration_seconds_bucket" in metrics.text
-    assert 'edgeworker_isolates{state="idle",worker="metered"}' in metrics.text
+    # the isolate is released (idle, with its heap size reported) just after the response has gone out
+    assert await _gauge(node, 'edgeworker_isolates{state="idle",worker="metered"}') == 1
+    assert await _gauge(node, 'edgeworker_heap_used_bytes{worker="metered"}') > 100_000
+
+
+async def _gauge(node: NodeProcess, series: str) -> float:
+    async with httpx.AsyncClient(base_url=node.admin_url) as bare:
+        for _ in range(50):
+            for line in (await bare.get("/metrics")).text.splitlines():
+                if line.startswith(series + " ") and float(line.split()[-1]) > 0:
+                    return float(line.split()[-1])
+            await asyncio.sleep(0.1)
+    return 0.0
 
 
 @pytest.mark.parametrize("auth", [None, "Bearer wrong", "Basic abc", "Bearer", "bearer x y"])

@@ -1,28 +1,30 @@
 """The ``edgeworker`` command, run as a real subprocess.
 
-Without a node: usage mistakes, files, tokens and an unreachable node. Against a stub admin API (a small
-``http.server`` in a thread): what the CLI sends and how it reports each kind of answer. Against a real node
-(``TestAgainstNode``, using the ``node`` fixture from ``tests/conftest.py``): the whole deploy / call / version /
-rollback / secret / delete cycle.
+Without a node: usage mistakes, files, tokens and an unreachable node. Against a real HTTP server that is not an
+admin API (``python -m http.server``, or a node's data plane): how an answer that is not the admin API's is
+reported. Against a real node (the ``node`` fixture from ``tests/conftest.py``): what each command does, checked
+through the node's admin API and data plane, and the whole deploy / call / version / rollback / secret / delete
+cycle (``TestAgainstNode``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import datetime
 import os
+import re
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 import pytest
+
+from edgeworker.limits.settings import WorkerLimits
 
 CLI = [sys.executable, "-m", "edgeworker.server.cli"]
 HELLO_JS = """export default {
@@ -255,258 +257,45 @@ def test_dev_bad_var(tmp_path: Path, worker_js: Path) -> None:
     assert_user_error(run_cli("dev", str(worker_js), "--var", "X", cwd=tmp_path), 2, "argument --var")
 
 
-# --- against a stub admin API ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    authorization: str | None
-    body: Any
-
-
-@dataclass
-class StubAdmin:
-    """Answers ``(method, path)`` with a canned ``(status, body)``; records every request."""
-
-    url: str = ""
-    answers: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
-    requests: list[Recorded] = field(default_factory=list)
-
-    def answer(self, method: str, path: str, status: int, body: Any) -> None:
-        self.answers[(method, path)] = (status, body)
+# --- against a real non-edgeworker HTTP server ----------------------------------------------------------------
 
 
 @pytest.fixture
-def stub() -> Iterator[StubAdmin]:
-    state = StubAdmin()
-
-    class Handler(BaseHTTPRequestHandler):
-        def handle_any(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
-            state.requests.append(Recorded(self.command, self.path, self.headers.get("Authorization"), body))
-            status, answer = state.answers.get((self.command, self.path), (404, {"error": "no such route in stub"}))
-            data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_PUT = do_POST = do_DELETE = handle_any
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def plain_http_server(tmp_path: Path) -> Iterator[str]:
+    """``python -m http.server`` (a real server, not the admin API) serving ``/api/workers`` as an HTML file."""
+    root = tmp_path / "site"
+    (root / "api").mkdir(parents=True)
+    (root / "api" / "workers").write_text("<html>hello</html>\n")
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
-        yield state
+        assert process.stdout is not None
+        first = process.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..."
+        match = re.search(r" port (\d+) ", first)
+        assert match, first
+        yield f"http://127.0.0.1:{match.group(1)}"
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        process.terminate()
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
-def test_deploy_sends_the_script_and_settings(tmp_path: Path, worker_js: Path, stub: StubAdmin) -> None:
-    stub.answer("PUT", "/api/workers/hello", 200, {"name": "hello", "version": 1, "routes": ["hello.test/*"]})
-    result = run_cli(
-        "deploy",
-        str(worker_js),
-        "--name=hello",
-        "--var",
-        "GREETING=hi=there",
-        "--secret",
-        "KEY=s3cret",
-        "--route",
-        "hello.test/*",
-        "--cpu-ms",
-        "20",
-        "--admin",
-        stub.url,
-        "--token",
-        "tok",
-        cwd=tmp_path,
-    )
-    assert_ok(result)
-    assert result.stdout == "Deployed hello version 1\n  route: hello.test/*\n"
-    [request] = stub.requests
-    assert request.authorization == "Bearer tok"
-    assert request.body == {
-        "script": HELLO_JS,
-        "vars": {"GREETING": "hi=there"},
-        "secrets": {"KEY": "s3cret"},
-        "routes": ["hello.test/*"],
-        "limits": {"cpu_ms": 20},
-    }
-
-
-def test_deploy_omits_what_is_not_given(tmp_path: Path, worker_js: Path, stub: StubAdmin) -> None:
-    stub.answer("PUT", "/api/workers/hello", 200, {"name": "hello", "version": 7, "routes": []})
-    result = run_cli("deploy", str(worker_js), "--name", "hello", "--admin", stub.url, "--token", "t", cwd=tmp_path)
-    assert_ok(result)
-    assert result.stdout == "Deployed hello version 7\n"
-    assert stub.requests[0].body == {"script": HELLO_JS}
-
-
-def test_deploy_from_wrangler_toml_with_flags_overriding(tmp_path: Path, stub: StubAdmin) -> None:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "index.js").write_text(HELLO_JS)
-    (tmp_path / "wrangler.toml").write_text(
-        """name = "from-file"
-main = "src/index.js"
-compatibility_date = "2024-09-23"
-routes = [{ pattern = "a.test/*", zone_name = "test" }]
-
-[vars]
-GREETING = "file"
-KEEP = "kept"
-COUNT = 3
-
-[limits]
-cpu_ms = 10
-memory_mb = 64
-
-[[kv_namespaces]]
-binding = "KV"
-id = "x"
-"""
-    )
-    stub.answer("PUT", "/api/workers/from-flag", 200, {"name": "from-flag", "version": 2, "routes": ["b.test/*"]})
-    result = run_cli(
-        "deploy",
-        "--name",
-        "from-flag",
-        "--var",
-        "GREETING=flag",
-        "--route",
-        "b.test/*",
-        "--memory-mb",
-        "32",
-        "--admin",
-        stub.url,
-        "--token",
-        "t",
-        cwd=tmp_path,
-    )
-    assert_ok(result)
-    assert result.stderr == "edgeworker: warning: ignoring unknown key 'kv_namespaces' in wrangler.toml\n"
-    assert result.stdout.startswith("Deployed from-flag version 2\n")
-    assert stub.requests[0].body == {
-        "script": HELLO_JS,
-        "vars": {"GREETING": "flag", "KEEP": "kept", "COUNT": 3},
-        "routes": ["b.test/*"],
-        "limits": {"cpu_ms": 10, "memory_mb": 32},
-    }
-
-
-def test_deploy_config_elsewhere_resolves_main_beside_it(tmp_path: Path, stub: StubAdmin) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "index.js").write_text(HELLO_JS)
-    (project / "edgeworker.toml").write_text('name = "proj"\nmain = "index.js"\nroute = "p.test/*"\n')
-    stub.answer("PUT", "/api/workers/proj", 200, {"name": "proj", "version": 1, "routes": ["p.test/*"]})
-    result = run_cli("deploy", "--config", "project/edgeworker.toml", "--admin", stub.url, "--token", "t", cwd=tmp_path)
-    assert_ok(result)
-    assert stub.requests[0].body == {"script": HELLO_JS, "routes": ["p.test/*"]}
-
-
-def test_deploy_script_error(tmp_path: Path, stub: StubAdmin) -> None:
-    (tmp_path / "worker.js").write_text("export default {\n  fetch() {\n    return 1 +;\n  }\n};\n")
-    script_error = {"name": "SyntaxError", "message": "Unexpected token ';'", "line": 3, "column": 9}
-    stub.answer(
-        "PUT", "/api/workers/x", 400, {"error": "SyntaxError: Unexpected token ';'", "script_error": script_error}
-    )
-    result = run_cli("deploy", "worker.js", "--name", "x", "--admin", stub.url, "--token", "t", cwd=tmp_path)
+def test_answer_that_is_not_json(tmp_path: Path, plain_http_server: str) -> None:
+    # 200 with an HTML body: not an admin API
+    result = run_cli("list", "--admin", plain_http_server, "--token", "t", cwd=tmp_path)
+    error = assert_user_error(result, 1, "not a JSON object", "admin port")
+    assert plain_http_server in error
+    # http.server has no DELETE: HTTP 501 with an HTML body
+    result = run_cli("delete", "x", "--admin", plain_http_server, "--token", "t", cwd=tmp_path)
     error = assert_user_error(result, 1)
-    assert error == "edgeworker: error: SyntaxError: Unexpected token ';' (worker.js line 3, column 9)"
-
-
-def test_rejected_token_says_where_the_token_came_from(tmp_path: Path, stub: StubAdmin) -> None:
-    stub.answer("GET", "/api/workers", 401, {"error": "bad admin token"})
-    result = run_cli("list", "--admin", stub.url, cwd=tmp_path, env={"EDGEWORKER_ADMIN_TOKEN": "nope"})
-    assert_user_error(result, 1, "the node rejected the admin token", "$EDGEWORKER_ADMIN_TOKEN")
-
-
-def test_node_error_message_is_shown(tmp_path: Path, stub: StubAdmin) -> None:
-    stub.answer("GET", "/api/workers/ghost/versions", 404, {"error": "no worker named 'ghost'"})
-    result = run_cli("versions", "ghost", "--admin", stub.url, "--token", "t", cwd=tmp_path)
-    assert assert_user_error(result, 1) == "edgeworker: error: no worker named 'ghost'"
-
-
-def test_answer_that_is_not_json(tmp_path: Path, stub: StubAdmin) -> None:
-    stub.answer("GET", "/api/workers", 200, b"<html>hello</html>")
-    result = run_cli("list", "--admin", stub.url, "--token", "t", cwd=tmp_path)
-    assert_user_error(result, 1, "not a JSON object", "admin port")
-    stub.answer("GET", "/api/workers", 502, b"Bad Gateway")
-    assert_user_error(run_cli("list", "--admin", stub.url, "--token", "t", cwd=tmp_path), 1, "HTTP 502")
-
-
-def test_token_from_the_data_folder(tmp_path: Path, stub: StubAdmin) -> None:
-    (tmp_path / ".edgeworker").mkdir()
-    (tmp_path / ".edgeworker" / "admin-token").write_text("from-file\n")
-    stub.answer("GET", "/api/workers", 200, {"workers": []})
-    assert_ok(run_cli("list", "--admin", stub.url, cwd=tmp_path))
-    assert stub.requests[-1].authorization == "Bearer from-file"
-    # The environment variable comes before the file, --token before both.
-    assert_ok(run_cli("list", "--admin", stub.url, cwd=tmp_path, env={"EDGEWORKER_ADMIN_TOKEN": "from-env"}))
-    assert stub.requests[-1].authorization == "Bearer from-env"
-    env = {"EDGEWORKER_ADMIN_TOKEN": "from-env"}
-    assert_ok(run_cli("list", "--admin", stub.url, "--token", "from-flag", cwd=tmp_path, env=env))
-    assert stub.requests[-1].authorization == "Bearer from-flag"
-
-
-def test_list_prints_a_table(tmp_path: Path, stub: StubAdmin) -> None:
-    workers = [
-        {"name": "hello", "version": 3, "routes": ["a.test/*", "b.test/*"], "updated_at": "2026-01-02T03:04:05Z"},
-        {"name": "other-worker", "version": 1, "routes": [], "updated_at": "2026-01-01T00:00:00Z"},
-    ]
-    stub.answer("GET", "/api/workers", 200, {"workers": workers})
-    result = run_cli("list", "--admin", stub.url, "--token", "t", cwd=tmp_path)
-    assert_ok(result)
-    assert result.stdout.splitlines() == [
-        "NAME          VERSION  ROUTES              UPDATED",
-        "hello         3        a.test/*, b.test/*  2026-01-02T03:04:05Z",
-        "other-worker  1        -                   2026-01-01T00:00:00Z",
-    ]
-
-
-def test_rollback_without_a_version_picks_the_one_before_the_live_one(tmp_path: Path, stub: StubAdmin) -> None:
-    versions = [
-        {"version": 1, "created_at": "t1", "live": False, "format": "modules"},
-        {"version": 2, "created_at": "t2", "live": True, "format": "modules"},
-        {"version": 3, "created_at": "t3", "live": False, "format": "modules"},
-    ]
-    stub.answer("GET", "/api/workers/hello/versions", 200, {"versions": versions})
-    stub.answer("POST", "/api/workers/hello/rollback", 200, {"name": "hello", "version": 1})
-    result = run_cli("rollback", "hello", "--admin", stub.url, "--token", "t", cwd=tmp_path)
-    assert_ok(result)
-    assert stub.requests[-1].body == {"version": 1}
-    assert "version 1 is live" in result.stdout
-
-
-def test_rollback_with_nothing_before(tmp_path: Path, stub: StubAdmin) -> None:
-    versions = [{"version": 1, "created_at": "t1", "live": True, "format": "modules"}]
-    stub.answer("GET", "/api/workers/hello/versions", 200, {"versions": versions})
-    result = run_cli("rollback", "hello", "--admin", stub.url, "--token", "t", cwd=tmp_path)
-    assert_user_error(result, 1, "hello has no version before the live version 1")
-    assert [r.method for r in stub.requests] == ["GET"]
-
-
-def test_secret_put_reads_stdin_and_strips_one_newline(tmp_path: Path, stub: StubAdmin) -> None:
-    stub.answer("PUT", "/api/workers/hello/secrets/API_KEY", 200, {"name": "hello", "version": 4})
-    result = run_cli(
-        "secret", "put", "hello", "API_KEY", "--admin", stub.url, "--token", "t", cwd=tmp_path, stdin="s3 cret\n\n"
+    assert error == (
+        "edgeworker: error: the node's admin API answered DELETE /api/workers/x with HTTP 501; see the node's log"
     )
-    assert_ok(result)
-    assert stub.requests[0].body == {"value": "s3 cret\n"}
-    assert "s3 cret" not in result.stdout + result.stderr
-    assert result.stdout == "Set secret API_KEY on hello (version 4)\n"
 
 
 # --- against a real node ---------------------------------------------------------------------------------------
@@ -522,11 +311,277 @@ class Node(Protocol):
 
     async def get(self, host: str, path: str = "/") -> httpx.Response: ...
 
+    def admin(self) -> httpx.AsyncClient: ...
+
+
+ENV_JS = "export default { fetch(request, env) { return new Response(JSON.stringify(env)); } };\n"
+DEFAULT_LIMITS = WorkerLimits().to_dict()  # the node fixture is started without limit flags
+
+
+async def node_cli(node: Node, cwd: Path, *args: str, stdin: str = "") -> Result:
+    return await run_cli_async(*args, "--admin", node.admin_url, "--token", node.token, cwd=cwd, stdin=stdin)
+
+
+async def admin_get(node: Node, path: str) -> httpx.Response:
+    async with node.admin() as admin:
+        return await admin.get(path)
+
+
+async def describe(node: Node, name: str) -> dict[str, Any]:
+    response = await admin_get(node, f"/api/workers/{name}")
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def test_deploy_applies_the_script_and_settings(node: Node, tmp_path: Path) -> None:
+    (tmp_path / "worker.js").write_text(ENV_JS)
+    result = await node_cli(
+        node,
+        tmp_path,
+        "deploy",
+        "worker.js",
+        "--name=cli-settings",
+        "--var",
+        "GREETING=hi=there",
+        "--secret",
+        "KEY=s3cret",
+        "--route",
+        "cli-settings.test/*",
+        "--cpu-ms",
+        "20",
+    )
+    assert_ok(result)
+    assert result.stdout == "Deployed cli-settings version 1\n  route: cli-settings.test/*\n"
+    worker = await describe(node, "cli-settings")
+    assert worker["version"] == 1
+    assert worker["vars"] == {"GREETING": "hi=there"}
+    assert worker["secrets"] == ["KEY"]
+    assert worker["routes"] == ["cli-settings.test/*"]
+    assert worker["limits"] == {**DEFAULT_LIMITS, "cpu_ms": 20}
+    response = await node.get("cli-settings.test", "/anything")
+    assert response.status_code == 200
+    assert response.json() == {"GREETING": "hi=there", "KEY": "s3cret"}
+
+
+async def test_deploy_omits_what_is_not_given(node: Node, tmp_path: Path, worker_js: Path) -> None:
+    first = await node_cli(node, tmp_path, "deploy", str(worker_js), "--name", "cli-bare")
+    assert_ok(first)
+    assert first.stdout == "Deployed cli-bare version 1\n"
+    worker = await describe(node, "cli-bare")
+    assert (worker["vars"], worker["secrets"], worker["routes"]) == ({}, [], [])
+    assert worker["limits"] == DEFAULT_LIMITS
+    assert (await node.get("cli-bare.localhost")).text == "hello undefined"
+
+    settings = ("--route", "cli-bare.test/*", "--secret", "KEY=k", "--var", "GREETING=set", "--memory-mb", "64")
+    assert_ok(await node_cli(node, tmp_path, "deploy", str(worker_js), "--name", "cli-bare", *settings))
+    assert (await node.get("cli-bare.test")).text == "hello set"
+    # A redeploy without flags sends no routes (the node keeps them), no secrets (kept), no vars, no limits.
+    again = await node_cli(node, tmp_path, "deploy", str(worker_js), "--name", "cli-bare")
+    assert_ok(again)
+    assert again.stdout == "Deployed cli-bare version 3\n  route: cli-bare.test/*\n"
+    worker = await describe(node, "cli-bare")
+    assert worker["routes"] == ["cli-bare.test/*"]
+    assert worker["secrets"] == ["KEY"]
+    assert worker["vars"] == {}
+    assert worker["limits"] == DEFAULT_LIMITS
+    assert (await node.get("cli-bare.test")).text == "hello undefined"
+
+
+async def test_deploy_from_wrangler_toml_with_flags_overriding(node: Node, tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text(ENV_JS)
+    (tmp_path / "wrangler.toml").write_text(
+        """name = "cli-from-file"
+main = "src/index.js"
+compatibility_date = "2024-09-23"
+routes = [{ pattern = "cli-file-route.test/*", zone_name = "test" }]
+
+[vars]
+GREETING = "file"
+KEEP = "kept"
+COUNT = 3
+
+[limits]
+cpu_ms = 10
+memory_mb = 64
+
+[[kv_namespaces]]
+binding = "KV"
+id = "x"
+"""
+    )
+    flags = ("--name", "cli-from-flag", "--var", "GREETING=flag", "--route", "cli-flag-route.test/*")
+    result = await node_cli(node, tmp_path, "deploy", *flags, "--memory-mb", "32")
+    assert_ok(result)
+    assert result.stderr == "edgeworker: warning: ignoring unknown key 'kv_namespaces' in wrangler.toml\n"
+    assert result.stdout == "Deployed cli-from-flag version 1\n  route: cli-flag-route.test/*\n"
+    worker = await describe(node, "cli-from-flag")
+    assert worker["vars"] == {"GREETING": "flag", "KEEP": "kept", "COUNT": 3}
+    assert worker["routes"] == ["cli-flag-route.test/*"]
+    assert worker["limits"] == {**DEFAULT_LIMITS, "cpu_ms": 10, "memory_mb": 32}
+    assert (await admin_get(node, "/api/workers/cli-from-file")).status_code == 404
+    response = await node.get("cli-flag-route.test")
+    assert response.json() == {"GREETING": "flag", "KEEP": "kept", "COUNT": 3}
+    assert (await node.get("cli-file-route.test")).status_code == 404
+
+
+async def test_deploy_config_elsewhere_resolves_main_beside_it(node: Node, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "index.js").write_text(HELLO_JS)
+    (project / "edgeworker.toml").write_text('name = "cli-proj"\nmain = "index.js"\nroute = "cli-proj.test/*"\n')
+    # an index.js in the working folder too: the one beside the config must win
+    (tmp_path / "index.js").write_text("export default { fetch() { return new Response('wrong index.js'); } };\n")
+    result = await node_cli(node, tmp_path, "deploy", "--config", "project/edgeworker.toml")
+    assert_ok(result)
+    assert result.stdout == "Deployed cli-proj version 1\n  route: cli-proj.test/*\n"
+    worker = await describe(node, "cli-proj")
+    assert (worker["routes"], worker["vars"], worker["secrets"]) == (["cli-proj.test/*"], {}, [])
+    response = await node.get("cli-proj.test", "/x")
+    assert (response.status_code, response.text) == (200, "hello undefined")
+
+
+async def test_deploy_script_error(node: Node, tmp_path: Path) -> None:
+    (tmp_path / "worker.js").write_text("export default {\n  fetch() {\n    return 1 +;\n  }\n};\n")
+    result = await node_cli(node, tmp_path, "deploy", "worker.js", "--name", "cli-script-error")
+    error = assert_user_error(result, 1)
+    # the module transform's parser words it "Unexpected token", V8 "Unexpected token ';'": either will do
+    assert re.fullmatch(
+        r"edgeworker: error: SyntaxError: Unexpected token( ';')? \(worker\.js line 3, column 15\)", error
+    )
+    assert (await admin_get(node, "/api/workers/cli-script-error")).status_code == 404
+
+
+async def test_rejected_token_says_where_the_token_came_from(node: Node, tmp_path: Path) -> None:
+    result = await run_cli_async(
+        "list", "--admin", node.admin_url, cwd=tmp_path, env={"EDGEWORKER_ADMIN_TOKEN": "nope"}
+    )
+    assert_user_error(result, 1, "the node rejected the admin token (from $EDGEWORKER_ADMIN_TOKEN)")
+    token_file = tmp_path / "elsewhere" / "admin-token"
+    token_file.parent.mkdir()
+    token_file.write_text("nope\n")
+    result = await run_cli_async("list", "--admin", node.admin_url, "--data", str(token_file.parent), cwd=tmp_path)
+    assert_user_error(result, 1, f"the node rejected the admin token (from {token_file})")
+
+
+async def test_node_error_message_is_shown(node: Node, tmp_path: Path, worker_js: Path) -> None:
+    answer = await admin_get(node, "/api/workers/cli-ghost/versions")
+    assert answer.status_code == 404
+    result = await node_cli(node, tmp_path, "versions", "cli-ghost")
+    assert assert_user_error(result, 1) == "edgeworker: error: no worker named 'cli-ghost'"
+    assert answer.json() == {"error": "no worker named 'cli-ghost'"}
+
+    deploy = ("deploy", str(worker_js), "--route", "owned.test/*", "--name")
+    assert_ok(await node_cli(node, tmp_path, *deploy, "cli-owner"))
+    taken = await node_cli(node, tmp_path, *deploy, "cli-taker")
+    error = assert_user_error(taken, 1)
+    assert error == "edgeworker: error: route 'owned.test/*' already belongs to worker 'cli-owner'"
+    assert (await admin_get(node, "/api/workers/cli-taker")).status_code == 404
+
+
+async def test_answer_from_the_data_plane_is_not_the_admin_api(node: Node, tmp_path: Path) -> None:
+    # the node's data plane answers a host it has no worker for with a plain-text 404
+    result = await run_cli_async("list", "--admin", node.data_url, "--token", node.token, cwd=tmp_path)
+    error = assert_user_error(result, 1)
+    assert error == "edgeworker: error: the node's admin API answered GET /api/workers with HTTP 404"
+
+
+async def test_token_from_the_data_folder(node: Node, tmp_path: Path) -> None:
+    (tmp_path / ".edgeworker").mkdir()
+    (tmp_path / ".edgeworker" / "admin-token").write_text(node.token + "\n")
+    listing = ("list", "--admin", node.admin_url)
+    assert_ok(await run_cli_async(*listing, cwd=tmp_path))
+    # The environment variable comes before the file ...
+    env = {"EDGEWORKER_ADMIN_TOKEN": "from-env"}
+    assert_user_error(await run_cli_async(*listing, cwd=tmp_path, env=env), 1, "(from $EDGEWORKER_ADMIN_TOKEN)")
+    # ... --token before both.
+    assert_ok(await run_cli_async(*listing, "--token", node.token, cwd=tmp_path, env=env))
+    env = {"EDGEWORKER_ADMIN_TOKEN": node.token}
+    assert_user_error(await run_cli_async(*listing, "--token", "from-flag", cwd=tmp_path, env=env), 1, "(from --token")
+    assert_ok(await run_cli_async(*listing, cwd=tmp_path, env=env))
+    # $EDGEWORKER_DATA points at another data folder
+    (tmp_path / ".edgeworker" / "admin-token").write_text("stale\n")
+    assert_ok(await run_cli_async(*listing, cwd=tmp_path, env={"EDGEWORKER_DATA": str(node.data_dir)}))
+    assert_user_error(await run_cli_async(*listing, cwd=tmp_path), 1, "(from .edgeworker/admin-token)")
+
+
+async def test_list_prints_a_table(node: Node, tmp_path: Path, worker_js: Path) -> None:
+    for _ in range(3):
+        deployed = ("deploy", str(worker_js), "--name", "cli-table-hello")
+        assert_ok(await node_cli(node, tmp_path, *deployed, "--route", "a.test/*", "--route", "b.test/*"))
+    assert_ok(await node_cli(node, tmp_path, "deploy", str(worker_js), "--name", "cli-table-other-worker"))
+    result = await node_cli(node, tmp_path, "list")
+    assert_ok(result)
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["NAME", "VERSION", "ROUTES", "UPDATED"]
+    columns = [header.index(title) for title in ("VERSION", "ROUTES", "UPDATED")]
+
+    def row(name: str, version: str, routes: str, updated_at: float) -> str:
+        when = datetime.datetime.fromtimestamp(updated_at, tz=datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        cells = [name.ljust(columns[0]), version.ljust(columns[1] - columns[0]), routes.ljust(columns[2] - columns[1])]
+        return "".join(cells) + when
+
+    hello = await describe(node, "cli-table-hello")
+    other = await describe(node, "cli-table-other-worker")
+    assert row("cli-table-hello", "3", "a.test/*, b.test/*", hello["updated_at"]) in rows
+    assert row("cli-table-other-worker", "1", "-", other["updated_at"]) in rows
+    assert len(rows) == len({line.split()[0] for line in rows})
+
+
+async def test_rollback_without_a_version_picks_the_one_before_the_live_one(node: Node, tmp_path: Path) -> None:
+    (tmp_path / "worker.js").write_text(HELLO_JS)
+    for greeting in ("one", "two", "three"):
+        deploy = ("deploy", "worker.js", "--name", "cli-rollback", "--var", f"GREETING={greeting}")
+        assert_ok(await node_cli(node, tmp_path, *deploy))
+    assert_ok(await node_cli(node, tmp_path, "rollback", "cli-rollback", "2"))  # 1, 2 (live), 3
+    assert (await node.get("cli-rollback.localhost")).text == "hello two"
+
+    result = await node_cli(node, tmp_path, "rollback", "cli-rollback")
+    assert_ok(result)
+    assert result.stdout == "Rolled back cli-rollback; version 1 is live\n"
+    assert (await describe(node, "cli-rollback"))["version"] == 1
+    assert (await node.get("cli-rollback.localhost")).text == "hello one"
+
+
+async def test_rollback_with_nothing_before(node: Node, tmp_path: Path, worker_js: Path) -> None:
+    deploy = ("deploy", str(worker_js), "--name", "cli-first")
+    assert_ok(await node_cli(node, tmp_path, *deploy, "--var", "GREETING=one"))
+    result = await node_cli(node, tmp_path, "rollback", "cli-first")
+    assert_user_error(result, 1, "cli-first has no version before the live version 1")
+
+    # a later version exists, but nothing before the live one
+    assert_ok(await node_cli(node, tmp_path, *deploy, "--var", "GREETING=two"))
+    assert_ok(await node_cli(node, tmp_path, "rollback", "cli-first", "1"))
+    result = await node_cli(node, tmp_path, "rollback", "cli-first")
+    assert_user_error(result, 1, "cli-first has no version before the live version 1")
+    assert (await describe(node, "cli-first"))["version"] == 1
+    assert (await node.get("cli-first.localhost")).text == "hello one"
+    versions = (await admin_get(node, "/api/workers/cli-first/versions")).json()["versions"]
+    assert [(v["version"], v["live"]) for v in versions] == [(1, True), (2, False)]
+
+
+async def test_secret_put_reads_stdin_and_strips_one_newline(node: Node, tmp_path: Path) -> None:
+    (tmp_path / "worker.js").write_text(
+        "export default { fetch(request, env) { return new Response(JSON.stringify(env.API_KEY)); } };\n"
+    )
+    assert_ok(await node_cli(node, tmp_path, "deploy", "worker.js", "--name", "cli-secret-stdin"))
+    result = await node_cli(node, tmp_path, "secret", "put", "cli-secret-stdin", "API_KEY", stdin="s3 cret\n\n")
+    assert_ok(result)
+    assert "s3 cret" not in result.stdout + result.stderr
+    assert result.stdout == "Set secret API_KEY on cli-secret-stdin (version 2)\n"
+    assert (await describe(node, "cli-secret-stdin"))["secrets"] == ["API_KEY"]
+    assert (await node.get("cli-secret-stdin.localhost")).json() == "s3 cret\n"
+
+    crlf = await node_cli(node, tmp_path, "secret", "put", "cli-secret-stdin", "API_KEY", stdin="v2\r\n")
+    assert_ok(crlf)
+    assert (await node.get("cli-secret-stdin.localhost")).json() == "v2"
+
 
 class TestAgainstNode:
     @staticmethod
     async def cli(node: Node, cwd: Path, *args: str, stdin: str = "") -> Result:
-        return await run_cli_async(*args, "--admin", node.admin_url, "--token", node.token, cwd=cwd, stdin=stdin)
+        return await node_cli(node, cwd, *args, stdin=stdin)
 
     async def test_deploy_call_versions_rollback_delete(self, node: Node, tmp_path: Path) -> None:
         script = tmp_path / "worker.js"

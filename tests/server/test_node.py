@@ -73,7 +73,8 @@ async def test_a_worker_that_kills_its_host_costs_only_itself(tmp_path: Path) ->
     proc = NodeProcess(tmp_path, "--isolate-hosts", "1").start()
     try:
         await proc.deploy("healthy", "export default { fetch() { return new Response('fine'); } }")
-        await proc.deploy("bomber", fixture_script("host_abort"))
+        # the CPU and memory limits would stop the allocation first: let it run until V8 aborts its process
+        await proc.deploy("bomber", fixture_script("host_abort"), limits={"cpu_ms": 30_000, "memory_mb": 1024})
         failures: list[int] = []
         stop = asyncio.Event()
 
@@ -119,7 +120,7 @@ async def test_a_worker_that_kills_its_host_costs_only_itself(tmp_path: Path) ->
         assert "edgeworker_host_crashes_total 3.0" in metrics
         assert 'edgeworker_quarantined_total{worker="bomber"} 1.0' in metrics
         # a new deploy lifts the quarantine
-        await proc.deploy("bomber", fixture_script("host_abort") + "\n")
+        await proc.deploy("bomber", fixture_script("host_abort") + "\n", limits={"cpu_ms": 30_000, "memory_mb": 1024})
         assert (await proc.get("bomber.localhost", "/ok")).text == "still alive"
     finally:
         assert proc.stop() == 0

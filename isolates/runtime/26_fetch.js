@@ -1,0 +1,120 @@
+// fetch() (Fetch §5.6) for outbound requests. The HTTP exchange happens on the host (isolates/ops.py,
+// op `op_fetch_send`): it applies the egress policy (isolates/egress.py) to every connection and redirect hop,
+// follows redirects itself in `follow` mode, counts the request against the subrequest limit and answers with
+// the whole response (bodies are buffered both ways for now). Bytes cross as base64.
+import { defineGlobal, hostCall, primordials } from "./00_infra.js";
+import { DOMException } from "./01_dom_exception.js";
+import { headersList, headersSetGuard } from "./20_headers.js";
+import { consumeBody } from "./22_body.js";
+import { Request, requestBodyState } from "./23_request.js";
+import { Response } from "./23_response.js";
+
+const { TypeError: TypeErr, Promise: P, PromisePrototypeThen, ObjectDefineProperty, ArrayPrototypePush,
+  ArrayPrototypeIndexOf, StringPrototypeCharCodeAt, Uint8Array: U8, Error: Err } = primordials;
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const B64_DECODE = new U8(256).fill(255);
+for (let i = 0; i < 64; i++) B64_DECODE[StringPrototypeCharCodeAt(B64, i)] = i;
+
+function toB64(bytes) {
+  let out = "";
+  let chunk = "";
+  const n = bytes.length;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    chunk += B64[v >> 18] + B64[(v >> 12) & 63] + B64[(v >> 6) & 63] + B64[v & 63];
+    if (chunk.length > 8192) { out += chunk; chunk = ""; }
+  }
+  if (i < n) {
+    const v = (bytes[i] << 16) | (i + 1 < n ? bytes[i + 1] << 8 : 0);
+    chunk += B64[v >> 18] + B64[(v >> 12) & 63] + (i + 1 < n ? B64[(v >> 6) & 63] : "=") + "=";
+  }
+  return out + chunk;
+}
+
+function fromB64(s) {
+  let len = s.length;
+  while (len > 0 && s[len - 1] === "=") len--;
+  const out = new U8((len * 3) >> 2);
+  let o = 0, acc = 0, bits = 0;
+  for (let i = 0; i < len; i++) {
+    acc = (acc << 6) | B64_DECODE[StringPrototypeCharCodeAt(s, i)];
+    bits += 6;
+    if (bits >= 8) { bits -= 8; out[o++] = (acc >> bits) & 255; }
+  }
+  return out;
+}
+
+const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
+
+function abortReason(signal) {
+  const reason = signal.reason;
+  return reason !== undefined ? reason : new DOMException("The operation was aborted.", "AbortError");
+}
+
+function buildResponse(r) {
+  const status = r.status;
+  const nullBody = ArrayPrototypeIndexOf(NULL_BODY_STATUS, status) !== -1;
+  const body = nullBody ? null : fromB64(r.body);
+  // The Response constructor only takes 200–599: keep the wire status for anything else a server may send.
+  const init = { status: status >= 200 && status <= 599 ? status : 200, statusText: r.statusText, headers: r.headers };
+  const response = new Response(body, init);
+  if (init.status !== status) ObjectDefineProperty(response, "status", { value: status, configurable: true });
+  headersSetGuard(response.headers, "immutable");
+  // 23_response.js has no way to set a response's URL yet: own properties shadow its prototype getters.
+  const url = r.url;
+  const redirected = r.redirected === true;
+  ObjectDefineProperty(response, "url", { get() { return url; }, configurable: true });
+  ObjectDefineProperty(response, "redirected", { get() { return redirected; }, configurable: true });
+  return response;
+}
+
+let nextAbortToken = 1;
+
+async function send(request, signal, token) {
+  const bodyState = requestBodyState(request);
+  let body = null;
+  if (bodyState.source !== null) body = toB64(await consumeBody(bodyState));
+  if (signal !== null && signal.aborted) throw abortReason(signal);
+  const headers = [];
+  const list = headersList(request.headers);
+  for (let i = 0; i < list.length; i++) ArrayPrototypePush(headers, [list[i][0], list[i][1]]);
+  const args = { method: request.method, url: request.url, headers, body, redirect: request.redirect };
+  if (token !== 0) args.abort = token;
+  const r = await hostCall("op_fetch_send", args);
+  if (r !== null && typeof r === "object" && r.error) {
+    throw r.error.name === "Error" ? new Err(r.error.message) : new TypeErr(r.error.message);
+  }
+  return buildResponse(r);
+}
+
+function fetch(input, init = undefined) {
+  return new P((resolve, reject) => {
+    if (arguments.length === 0) {
+      throw new TypeErr("Failed to execute 'fetch': 1 argument required, but only 0 present.");
+    }
+    const request = new Request(input, init);
+    const signal = request.signal !== null && request.signal !== undefined ? request.signal : null;
+    if (signal !== null && signal.aborted) { reject(abortReason(signal)); return; }
+    let settled = false;
+    const token = signal !== null ? nextAbortToken++ : 0;
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      reject(abortReason(signal));
+      // Closes the host's request too; its promise settles with the rest of the request's ops.
+      PromisePrototypeThen(hostCall("op_fetch_abort", { abort: token }), undefined, () => {});
+    };
+    if (signal !== null && typeof signal.addEventListener === "function") signal.addEventListener("abort", onAbort, { once: true });
+    PromisePrototypeThen(send(request, signal, token), (response) => {
+      if (signal !== null && typeof signal.removeEventListener === "function") signal.removeEventListener("abort", onAbort);
+      if (!settled) { settled = true; resolve(response); }
+    }, (error) => {
+      if (signal !== null && typeof signal.removeEventListener === "function") signal.removeEventListener("abort", onAbort);
+      if (!settled) { settled = true; reject(error); }
+    });
+  });
+}
+
+defineGlobal("fetch", fetch);

@@ -1,0 +1,277 @@
+"""Workers that misbehave, each against a real node with the default limits: what must happen to them, and
+that the node and its other workers do not notice. Each scenario is a worker in tests/fixtures/workers/."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import fixture_script
+from tests.utils import NodeProcess
+
+HEALTHY = "export default { fetch() { return new Response('healthy'); } }"
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+    proc = NodeProcess(tmp_path_factory.mktemp("adversarial")).start()
+    yield proc
+    proc.stop()
+
+
+async def deployed(node: NodeProcess, scenario: str, **fields: object) -> str:
+    name = scenario.replace("_", "-")
+    answer = await node.deploy(name, fixture_script(scenario), **fields)
+    assert answer.status_code == 200, answer.text
+    return f"{name}.localhost"
+
+
+async def call(node: NodeProcess, host: str, path: str = "/", timeout: float = 60) -> httpx.Response:
+    return await node.get(host, path, timeout=timeout)
+
+
+async def assert_healthy(node: NodeProcess) -> None:
+    await node.deploy("healthy", HEALTHY)
+    r = await call(node, "healthy.localhost")
+    assert (r.status_code, r.text) == (200, "healthy")
+
+
+def assert_limit_page(r: httpx.Response, limit: str) -> None:
+    assert r.status_code == 503, r.text
+    assert f"exceeded its {limit} limit" in r.text, r.text
+    assert r.headers["x-edgeworker-request-id"] in r.text
+
+
+def host_pids(node: NodeProcess) -> list[int]:
+    assert node.proc is not None
+    pids: list[int] = []
+    for task in Path(f"/proc/{node.proc.pid}/task").iterdir():
+        pids += [int(p) for p in (task / "children").read_text().split()]
+    return pids
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total
+
+
+async def test_busy_loop_is_stopped_by_the_cpu_limit(node: NodeProcess) -> None:
+    host = await deployed(node, "infinite_loop")
+    started = time.monotonic()
+    r = await call(node, host)
+    assert_limit_page(r, "CPU time")
+    assert time.monotonic() - started < 5
+    rid = r.headers["x-edgeworker-request-id"]
+    assert node.wait_for_output(rid)
+    assert any("exceeded_cpu" in line for line in node.lines if rid in line)  # logged with worker and request id
+    await assert_healthy(node)
+
+
+async def test_uninterruptible_builtin_is_dropped_and_the_cpu_goes_idle(node: NodeProcess) -> None:
+    host = await deployed(node, "uninterruptible_fill")
+    r = await call(node, host)
+    assert r.status_code == 503
+    # within a second or so nothing of it burns CPU any more (its host may have been replaced)
+    deadline = time.monotonic() + 3
+    busy = True
+    while busy and time.monotonic() < deadline:
+        pids = host_pids(node)
+        before = cpu_ticks(pids)
+        await asyncio.sleep(0.3)
+        busy = cpu_ticks(pids) - before > 0.3 * os.sysconf("SC_CLK_TCK") * 0.2  # more than 20% of a core
+    assert not busy
+    await assert_healthy(node)
+
+
+@pytest.mark.parametrize("scenario", ["array_buffer_bomb", "wasm_memory_bomb"])
+async def test_off_heap_memory_is_counted(node: NodeProcess, scenario: str) -> None:
+    host = await deployed(node, scenario, limits={"cpu_ms": 30_000})
+    assert_limit_page(await call(node, host), "memory")
+    await assert_healthy(node)
+
+
+@pytest.mark.parametrize("kind", ["arrays", "strings", "typed"])
+async def test_memory_bombs(node: NodeProcess, kind: str) -> None:
+    host = await deployed(node, "heap_bomb", limits={"cpu_ms": 30_000})
+    assert_limit_page(await call(node, host, f"/?kind={kind}"), "memory")
+    await assert_healthy(node)
+
+
+async def test_microtask_loop_after_the_response_is_stopped(node: NodeProcess) -> None:
+    host = await deployed(node, "microtask_loop")
+    r = await call(node, host)
+    assert (r.status_code, r.text) == (200, "answered")
+    # the chain would spin on after the response; the host closes that isolate and later requests are served
+    await asyncio.sleep(0.3)
+    for _ in range(3):
+        assert (await call(node, host)).text == "answered"
+    await assert_healthy(node)
+
+
+async def test_timer_chain_does_not_outlive_the_request(node: NodeProcess) -> None:
+    host = await deployed(node, "timer_chain")
+    assert (await call(node, host)).text == "started"
+    first = int((await call(node, host, "/ticks")).text)
+    await asyncio.sleep(0.3)
+    second = int((await call(node, host, "/ticks")).text)
+    assert second == first  # no timer of a finished request ever fired again
+
+
+async def test_hostile_getter_on_the_returned_object(node: NodeProcess) -> None:
+    host = await deployed(node, "hostile_getter")
+    r = await call(node, host)
+    assert r.status_code in (500, 503)
+    await assert_healthy(node)
+
+
+async def test_huge_json_response(node: NodeProcess) -> None:
+    host = await deployed(node, "huge_json", limits={"cpu_ms": 30_000})
+    assert_limit_page(await call(node, host), "memory")
+    await assert_healthy(node)
+
+
+async def test_gigabyte_response(node: NodeProcess) -> None:
+    host = await deployed(node, "gigabyte_response", limits={"cpu_ms": 30_000})
+    assert_limit_page(await call(node, host), "memory")
+    await assert_healthy(node)
+
+
+async def test_loop_in_wait_until_is_charged_to_the_request(node: NodeProcess) -> None:
+    host = await deployed(node, "wait_until_loop")
+    r = await call(node, host)
+    assert (r.status_code, r.text) == (200, "responded")
+    rid = r.headers["x-edgeworker-request-id"]
+    assert node.wait_for_output(f"{rid} waitUntil] exceeded_cpu")
+    await assert_healthy(node)
+
+
+async def test_deep_recursion_is_a_catchable_range_error(node: NodeProcess) -> None:
+    host = await deployed(node, "deep_recursion")
+    r = await call(node, host)
+    assert r.status_code == 200
+    assert r.text.startswith("RangeError: Maximum call stack size exceeded")
+
+
+async def test_many_timers(node: NodeProcess) -> None:
+    host = await deployed(node, "many_timers", limits={"cpu_ms": 5_000})
+    r = await call(node, host)
+    assert (r.status_code, r.text) == (200, "fired 100000")
+
+
+async def test_catastrophic_regex_is_stopped(node: NodeProcess) -> None:
+    host = await deployed(node, "catastrophic_regex")
+    assert_limit_page(await call(node, host), "CPU time")
+
+
+async def test_code_generation_from_strings_is_disallowed(node: NodeProcess) -> None:
+    host = await deployed(node, "code_from_strings")
+    r = await call(node, host)
+    assert r.status_code == 200
+    assert r.text.split(",")[:2] == ["EvalError", "EvalError"]
+
+
+async def test_cpu_inside_a_timer_callback_counts(node: NodeProcess) -> None:
+    host = await deployed(node, "cpu_in_timer")
+    assert_limit_page(await call(node, host), "CPU time")
+
+
+async def test_long_io_waits_with_little_cpu_pass(node: NodeProcess) -> None:
+    host = await deployed(node, "slow_io")
+    r = await call(node, host)
+    assert r.status_code == 200
+    assert int(r.text.split()[1]) >= 900
+
+
+async def test_top_level_loop_is_rejected_at_deploy(node: NodeProcess) -> None:
+    r = await node.deploy("startup-loop", fixture_script("startup_loop"))
+    assert r.status_code == 400
+    assert "startup exceeded the CPU time limit of 400 ms" in r.json()["error"]
+    async with httpx.AsyncClient(base_url=node.admin_url) as bare:
+        assert (await bare.get("/healthz")).status_code == 200
+        assert 'edgeworker_limit_exceeded_total{limit="startup",worker="startup-loop"}' in (
+            await bare.get("/metrics")
+        ).text
+    await assert_healthy(node)
+
+
+async def test_a_worker_cannot_read_another_workers_env(node: NodeProcess) -> None:
+    await node.deploy("victim", "export default { fetch(r, env) { return new Response(env.KEY) } }",
+                      secrets={"KEY": "victim-secret"}, vars={"V": "victim-secret"})  # fmt: skip
+    host = await deployed(node, "env_snoop")
+    for _ in range(3):  # whichever isolate and host it lands on
+        answer = (await call(node, host)).json()
+        assert answer == {"found": [], "mine": {}}
+
+
+async def test_clock_is_frozen_while_javascript_runs(node: NodeProcess) -> None:
+    host = await deployed(node, "frozen_clock")
+    answer = (await call(node, host)).json()
+    assert answer["sameDuringJs"] is True
+    assert answer["advancedAfterIo"] is True
+
+
+async def test_limits_above_the_node_maximum_are_rejected(node: NodeProcess) -> None:
+    r = await node.deploy("greedy", HEALTHY, limits={"cpu_ms": 10**9})
+    assert r.status_code == 400
+    assert "maximum of 30000" in r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"params": {"q": "x" * 17 * 1024}}, 414),
+        ({"headers": {f"x-h{i}": "v" * 1024 for i in range(130)}}, 431),
+    ],
+)
+async def test_request_size_limits(node: NodeProcess, kwargs: dict[str, object], status: int) -> None:
+    await node.deploy("healthy", HEALTHY)
+    r = await call_with(node, "healthy.localhost", **kwargs)
+    assert r.status_code == status, r.text
+    assert r.headers["x-edgeworker-request-id"] in r.text
+
+
+async def call_with(node: NodeProcess, host: str, **kwargs: object) -> httpx.Response:
+    headers = {"host": host, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
+    async with node.client() as client:
+        return await client.get("/", headers=headers, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_env_limits_at_deploy(node: NodeProcess) -> None:
+    too_many = {f"V{i}": "x" for i in range(129)}
+    r = await node.deploy("envy", HEALTHY, vars=too_many)
+    assert r.status_code == 400 and "limit of 128" in r.json()["error"]
+    r = await node.deploy("envy", HEALTHY, vars={"BIG": "x" * 6000})
+    assert r.status_code == 400 and "5 KB" in r.json()["error"]
+
+
+async def test_a_worker_at_its_isolate_cap_queues_then_gets_503(tmp_path: Path) -> None:
+    proc = NodeProcess(tmp_path, "--max-isolates-per-worker", "1", "--queue-timeout-s", "0.5").start()
+    try:
+        await proc.deploy("sleepy", fixture_script("slow"))
+        async with proc.client() as client:
+            first, second = await asyncio.gather(
+                client.get("/?ms=1500", headers={"host": "sleepy.localhost"}),
+                client.get("/?ms=10", headers={"host": "sleepy.localhost"}),
+            )
+        statuses = sorted([first.status_code, second.status_code])
+        assert statuses == [200, 503]
+        refused = first if first.status_code == 503 else second
+        assert refused.headers["retry-after"] == "1"
+        assert "overloaded" in refused.text
+        async with httpx.AsyncClient(base_url=proc.admin_url) as bare:
+            metrics = (await bare.get("/metrics")).text
+        assert 'edgeworker_limit_exceeded_total{limit="concurrency",worker="sleepy"} 1.0' in metrics
+    finally:
+        proc.stop()
