@@ -17,6 +17,8 @@ address rules for those hosts or networks (never the scheme rule); tests use it 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import ipaddress
 import os
 import socket
@@ -166,12 +168,37 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return seen
 
 
+DENY_ENV = "EDGEWORKER_DENY_EGRESS"
+
+
+@functools.cache
+def _local_addresses() -> frozenset[str]:
+    """This machine's own addresses (Linux: the LOCAL entries of /proc/net/fib_trie, and hostname lookups)."""
+    found: set[str] = set()
+    try:
+        with open("/proc/net/fib_trie") as f:
+            lines = f.read().splitlines()
+        for before, line in zip(lines, lines[1:], strict=False):
+            if "/32 host LOCAL" in line:
+                found.add(before.strip().split()[-1])
+    except OSError:
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None):
+            found.add(str(info[4][0]))
+    except OSError:
+        pass
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class EgressPolicy:
     """What outbound fetch() may reach. ``enabled=False`` turns every address rule off (scheme rule stays)."""
 
     allow_hosts: frozenset[str] = frozenset()
     allow_networks: tuple[IPNetwork, ...] = ()
+    # (address, port) of the node's own admin API, which no allow-list opens; address None: any of this machine's
+    deny: tuple[tuple[IPAddress | None, int], ...] = ()
     enabled: bool = True
     resolver: Resolver = field(default=system_resolver, compare=False)
 
@@ -182,8 +209,27 @@ class EgressPolicy:
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None) -> EgressPolicy:
-        value = (os.environ if environ is None else environ).get(ALLOW_ENV, "")
-        return cls.from_allow_list(value.split(","))
+        env = os.environ if environ is None else environ
+        policy = cls.from_allow_list(env.get(ALLOW_ENV, "").split(","))
+        deny: list[tuple[IPAddress | None, int]] = []
+        for entry in env.get(DENY_ENV, "").split(","):
+            host, _, port = entry.strip().rpartition(":")
+            if not port.isdigit():
+                continue
+            ip = parse_ip(host.strip("[]"))
+            deny.append((None if ip is None or ip.is_unspecified else ip, int(port)))
+        return dataclasses.replace(policy, deny=tuple(deny))
+
+    def _denied(self, ip: IPAddress, port: int) -> bool:
+        for address, denied_port in self.deny:
+            if port != denied_port:
+                continue
+            if address is None:
+                if ip.is_loopback or ip.is_unspecified or str(ip) in _local_addresses():
+                    return True
+            elif ip == address or (address.is_loopback and ip.is_loopback):
+                return True
+        return False
 
     def _host_allowed(self, host: str) -> bool:
         return host.lower().rstrip(".").strip("[]") in self.allow_hosts
@@ -207,6 +253,9 @@ class EgressPolicy:
     def check_target(self, host: str, port: int) -> None:
         if not host:
             raise EgressBlocked("Fetch API cannot load a URL without a host")
+        literal = parse_ip(host)
+        if literal is not None and self._denied(literal, port):
+            raise EgressBlocked(f"Fetch API cannot connect to {host}:{port}: it is this node's admin API")
         if port in MAIL_PORTS and not self._host_allowed(host):
             raise EgressBlocked(f"Fetch API cannot connect to port {port}: mail ports are blocked")
         ip = parse_ip(host)
@@ -237,6 +286,8 @@ class EgressPolicy:
             ip = parse_ip(answer)
             if ip is None:
                 raise EgressBlocked(f"Fetch API cannot connect to {host}: the resolver answered {answer!r}")
+            if self._denied(ip, port):
+                raise EgressBlocked(f"Fetch API cannot connect to {host}:{port}: it is this node's admin API")
             self.check_address(host, ip)  # one bad answer blocks the host: no picking the good one
             addresses.append(str(ip))
         return addresses

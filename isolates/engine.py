@@ -15,7 +15,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +23,7 @@ from typing import Any, Literal
 from py_mini_racer import JSEvalException, mini_racer
 
 from edgeworker.isolates.ops import HOST_OPS, OpContext, op_context
+from edgeworker.limits.enforcer import IsolateEnforcer, LimitExceeded, RequestEnforcer
 from edgeworker.limits.outcome import Outcome
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,8 @@ class HttpRequest:
     body: bytes
     request_id: str
     cf: dict[str, Any] = field(default_factory=dict)
+    # an upload still arriving (``body`` is then empty): chunks, then None, or an exception (see ops.op_body_read)
+    body_stream: asyncio.Queue[bytes | None | Exception] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,21 +85,40 @@ class FetchResult:
     condemned: bool = False
     wait_until: bool = False
     cpu_ms: float = 0.0  # CPU the isolate's thread spent on the request so far (JS, GC, microtasks)
+    stream: bool = False  # the body follows: JsIsolate.read_stream()
+    subrequest_limit_hit: bool = False  # a fetch() was refused: too many subrequests
+
+
+class StreamFailed(Exception):
+    """A streamed response body that did not end well: the worker's stream errored or a limit stopped it."""
+
+    def __init__(self, outcome: Outcome, error: JsError | None, condemned: bool = False) -> None:
+        super().__init__(outcome.value)
+        self.outcome = outcome
+        self.error = error
+        self.condemned = condemned
 
 
 class ScriptError(Exception):
     """The worker script failed to compile or to start."""
 
     def __init__(
-        self, name: str, message: str, line: int | None = None, column: int | None = None, stack: str = ""
+        self,
+        name: str,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        stack: str = "",
+        module: str | None = None,
     ) -> None:
         self.name = name
         self.message = message
         self.line = line
         self.column = column
         self.stack = stack
+        self.module = module  # the module it is in, for a multi-module worker
         where = f" at line {line}, column {column}" if line is not None and column is not None else ""
-        super().__init__(f"{name}: {message}{where}")
+        super().__init__(f"{name}: {message}{f' in {module}' if module else ''}{where}")
 
 
 @dataclass(frozen=True)
@@ -163,8 +185,17 @@ _tools: dict[str, Any] = {}
 _tools_lock: asyncio.Lock | None = None
 
 
-async def compile_worker(source: str) -> CompiledWorker:
-    """Detects the worker's format and turns a module into a classic script (in a tools isolate)."""
+async def compile_worker(
+    source: str, modules: dict[str, dict[str, Any]] | None = None, main: str | None = None
+) -> CompiledWorker:
+    """Detects the worker's format and turns a module into a classic script (in a tools isolate).
+
+    With ``modules`` (name → ``{"type": "esm"|"text"|"json", "content": str}`` or ``{"type": "data"|"wasm",
+    "content_b64": str}``) and ``main``, links the worker's modules into one classic script; ``source`` is unused."""
+    if modules is not None:
+        call = f"__edgeworker_tools.link({_js_string(json.dumps({'modules': modules, 'main': main}))})"
+    else:
+        call = f"__edgeworker_tools.transform({_js_string(source)})"
     global _tools_lock
     loop = asyncio.get_running_loop()
     if _tools_lock is None or _tools.get("loop") is not loop:
@@ -181,17 +212,32 @@ async def compile_worker(source: str) -> CompiledWorker:
                 _close_tools()
                 raise
         try:
-            raw = await asyncio.wait_for(
-                _tools["mr"].eval_cancelable(f"__edgeworker_tools.transform({_js_string(source)})"), 10
-            )
+            raw = await asyncio.wait_for(_tools["mr"].eval_cancelable(call), 10)
         except BaseException:
             _close_tools()
             raise
     result = json.loads(str(raw))
     if "error" in result:
         e = result["error"]
-        raise ScriptError(e["name"], e["message"], e.get("line"), e.get("column"))
+        raise ScriptError(e["name"], e["message"], e.get("line"), e.get("column"), module=e.get("module"))
     return CompiledWorker(format=result["format"], code=result["code"], line1_offset=int(result["line1Offset"]))
+
+
+_MODULE_MAP = "\n//# edgeworker-modules="
+
+
+def _in_module(err: ScriptError, code: str) -> ScriptError:
+    """A linked worker's error position, mapped from the script back to the module it is in (see tools.js)."""
+    at = code.rfind(_MODULE_MAP)
+    if at < 0 or err.line is None:
+        return err
+    for name, start, count, prefix in json.loads(code[at + len(_MODULE_MAP) :].split("\n", 1)[0]):
+        if start <= err.line < start + count:
+            column = err.column
+            if start > 1 and err.line == start and column is not None:
+                column = max(1, column - prefix)
+            return ScriptError(err.name, err.message, err.line - start + 1, column, err.stack, module=name)
+    return err
 
 
 def _close_tools() -> None:
@@ -216,7 +262,7 @@ class JsIsolate:
     def __init__(self, cm: Any, mr: Any, memory_mb: int) -> None:
         self._cm = cm
         self._mr = mr
-        self._memory_bytes = memory_mb * 1024 * 1024
+        self.enforcer = IsolateEnforcer(memory_mb)
         self._closed = False
         self._ops: dict[int, asyncio.Task[Any]] = {}
         self._request_open = False
@@ -225,14 +271,14 @@ class JsIsolate:
         self._tid: int | None = None
         self._last_cpu = 0.0
         self._current: asyncio.Future[Any] | None = None
-        self._condemned_by: Outcome | None = None
         self.closed_at = 0.0
         self._interrupted = False  # a call was cut short: the thread may still be inside a builtin
         self.nice = 0
         self._subrequest_limit: int | None = None
-        self._cpu_start = 0.0  # thread CPU clock when the current request (or startup) began
-        self._cpu_limit_s: float | None = None
-        self.host_cpu_s = 0.0  # CPU the host spent working for the current request (charged to it)
+        self._depth = 0
+        self._stream_deadline = 0.0
+        self.stream_logs: list[LogLine] = []
+        self._request = RequestEnforcer(lambda: 0.0, None)  # the current request's (or startup's) CPU scope
         self._op_ctx = OpContext()  # the current request's state for its ops (subrequests, host CPU)
 
     @classmethod
@@ -247,7 +293,7 @@ class JsIsolate:
         isolate._tid = new_threads.pop() if len(new_threads) == 1 else None
         isolate.set_nice(nice)
         try:
-            mr.set_hard_memory_limit(isolate._memory_bytes)
+            mr.set_hard_memory_limit(isolate.enforcer.memory_bytes)
             await asyncio.wait_for(mr.eval_cancelable(runtime_source() + "\n;0"), 10)
             await mr.eval_cancelable(f"__edgeworker.seed({_js_string(secrets.token_hex(32))}), 0")
         except BaseException:
@@ -286,7 +332,7 @@ class JsIsolate:
 
     @property
     def memory_bytes(self) -> int:
-        return self._memory_bytes
+        return self.enforcer.memory_bytes
 
     @property
     def thread_alive(self) -> bool:
@@ -297,7 +343,7 @@ class JsIsolate:
         ``outcome`` and the isolate is thrown away."""
         task = self._current
         if task is not None and not task.done():
-            self._condemned_by = outcome
+            self.enforcer.condemn(outcome)
             task.cancel()
 
     def thread_cpu_s(self) -> float:
@@ -311,12 +357,19 @@ class JsIsolate:
         return self._last_cpu
 
     def _start_cpu_budget(self, cpu_ms: int | None) -> None:
-        self._cpu_start = self.thread_cpu_s()
-        self.host_cpu_s = 0.0
-        self._cpu_limit_s = cpu_ms / 1000 if cpu_ms is not None and self._tid is not None else None
+        # without its thread's clock the isolate cannot be held to a CPU budget (the wall limit still holds)
+        self._request = RequestEnforcer(self.thread_cpu_s, cpu_ms if self._tid is not None else None)
+
+    def _end_cpu_budget(self) -> None:
+        self._request.limit_s = None
 
     def cpu_used_s(self) -> float:
-        return self.thread_cpu_s() - self._cpu_start + self.host_cpu_s
+        return self._request.used_s()
+
+    @property
+    def host_cpu_s(self) -> float:
+        """CPU the host spent working for the current request (crypto in Python, say), charged to it."""
+        return self._request.host_cpu_s
 
     def set_nice(self, nice: int) -> None:
         """Scheduling priority of the isolate's thread (a worker that keeps hitting its CPU limit gets the
@@ -332,8 +385,8 @@ class JsIsolate:
 
     def set_memory_limit(self, memory_mb: int) -> None:
         """A warm spare taken by a worker with a heap cap of its own."""
-        self._memory_bytes = memory_mb * 1024 * 1024
-        self._mr.set_hard_memory_limit(self._memory_bytes)
+        self.enforcer.set_memory_mb(memory_mb)
+        self._mr.set_hard_memory_limit(self.enforcer.memory_bytes)
 
     def heap_used_bytes(self) -> int:
         stats = self._mr.heap_stats()
@@ -353,22 +406,17 @@ class JsIsolate:
         self._current = task
         try:
             while True:
-                # Wait no longer than the CPU budget left: CPU time never runs faster than the wall clock, so the
-                # check after the wait sees an overrun within the wake-up latency.
-                wall_left = deadline - time.monotonic()
-                timeout = wall_left
-                if self._cpu_limit_s is not None:
-                    cpu_left = self._cpu_limit_s - self.cpu_used_s()
-                    if cpu_left <= 0:
-                        raise _Condemned(Outcome.EXCEEDED_CPU)
-                    timeout = min(timeout, max(cpu_left, 0.0005))
+                try:
+                    timeout = self._request.wait_s(deadline - time.monotonic())
+                except LimitExceeded as exc:
+                    raise _Condemned(exc.outcome) from None
                 if timeout <= 0:
                     raise _Condemned(Outcome.EXCEEDED_WALL_TIME)
                 done, _ = await asyncio.wait((task,), timeout=timeout)
                 if done:
                     break
-            if task.cancelled() and self._condemned_by is not None:
-                raise _Condemned(self._condemned_by)
+            if task.cancelled() and self.enforcer.condemned is not None:
+                raise _Condemned(self.enforcer.condemned)
             raw = task.result()
         except _Condemned:
             task.cancel()  # V8 TerminateExecution; then the isolate is thrown away
@@ -388,9 +436,11 @@ class JsIsolate:
         if self._mr.was_hard_memory_limit_reached():
             self.close()
             raise _Condemned(Outcome.EXCEEDED_MEMORY)
-        if self._cpu_limit_s is not None and self.cpu_used_s() > self._cpu_limit_s:
+        try:
+            self._request.check()
+        except LimitExceeded as exc:
             self.close()
-            raise _Condemned(Outcome.EXCEEDED_CPU)
+            raise _Condemned(exc.outcome) from None
         return json.loads(str(raw))
 
     async def load_worker(
@@ -405,7 +455,7 @@ class JsIsolate:
             try:
                 await self._call(code, deadline)
             except JSEvalException as e:
-                raise _parse_v8_error(str(e), compiled.line1_offset) from None
+                raise _in_module(_parse_v8_error(str(e), compiled.line1_offset), compiled.code) from None
             env_json = json.dumps({"vars": env.get("vars", {}), "secrets": env.get("secrets", {})})
             try:
                 state = await self._call(f"__edgeworker.init({_js_string(env_json)})", deadline)
@@ -419,21 +469,30 @@ class JsIsolate:
                 raise ScriptError("Error", f"script startup exceeded the CPU time limit of {cpu_ms} ms") from None
             raise ScriptError("Error", "script startup exceeded the memory limit") from None
         finally:
-            self._cpu_limit_s = None
+            self._end_cpu_budget()
         self.format = state["format"]
         self.startup_logs = _logs(state)
         return list(state["handlers"])
 
     async def fetch(
-        self, req: HttpRequest, *, wall_ms: int, cpu_ms: int | None = None, subrequests: int | None = None
+        self,
+        req: HttpRequest,
+        *,
+        wall_ms: int,
+        cpu_ms: int | None = None,
+        subrequests: int | None = None,
+        depth: int = 0,
     ) -> FetchResult:
         """Dispatches one request and drives it until its response is known. The request may use ``cpu_ms`` of
         CPU time in all (its waitUntil work in :meth:`finish` included), ``wall_ms`` until the response, and make
         ``subrequests`` outbound fetches."""
         self._start_cpu_budget(cpu_ms)
         self._subrequest_limit = subrequests
+        self._depth = depth
+        self.stream_logs = []
         result = await self._fetch(req, wall_ms)
         result.cpu_ms = self.cpu_used_s() * 1000
+        result.subrequest_limit_hit = self._op_ctx.subrequest_limit_hit
         return result
 
     async def _fetch(self, req: HttpRequest, wall_ms: int) -> FetchResult:
@@ -444,6 +503,7 @@ class JsIsolate:
             "url": req.url,
             "headers": [[k, v] for k, v in req.headers],
             "body": req.body.decode("latin-1") if req.body else None,
+            "bodyStream": req.body_stream is not None,
             "now": time.time() * 1000,
             "seed": secrets.token_hex(32),
             "cf": req.cf,
@@ -453,7 +513,7 @@ class JsIsolate:
             task.cancel()
         self._ops.clear()
         self._request_open = True
-        self._op_ctx = OpContext(request_id=req.request_id)
+        self._op_ctx = OpContext(request_id=req.request_id, depth=self._depth, body_queue=req.body_stream)
         if self._subrequest_limit is not None:
             self._op_ctx.subrequest_limit = self._subrequest_limit
         try:
@@ -463,6 +523,10 @@ class JsIsolate:
                 kind = state["s"]
                 if kind in ("done", "error"):
                     result = _result(state, logs)
+                    if state.get("stream"):  # the head is known; the body follows through read_stream()
+                        result.stream = True
+                        self._stream_deadline = deadline
+                        return result
                     if state.get("finished"):
                         self._request_open = False
                         return result
@@ -488,12 +552,43 @@ class JsIsolate:
                 Outcome.EXCEPTION, error=JsError(err.name, err.message, err.stack), logs=logs, condemned=True
             )
 
+    async def read_stream(self) -> AsyncIterator[bytes]:
+        """After a fetch whose result has ``stream``: the body's chunks as the worker's stream produces them.
+        Ends normally at the stream's end; raises :class:`StreamFailed` when the stream errors, can never end,
+        or a limit stops the isolate (the client then sees a cut-off body). The wall limit is the request's."""
+        deadline = self._stream_deadline
+        state: dict[str, Any] | None = {"ready": True}
+        try:
+            while True:
+                state = await self._advance(state or {}, deadline)
+                if state is None:
+                    raise StreamFailed(
+                        Outcome.NEVER_RESPONDED, JsError("Error", "The response body stream never ends.", "")
+                    )
+                self.stream_logs += _logs(state)
+                if state["s"] != "streaming":
+                    return
+                if state["chunk"]:
+                    yield state["chunk"].encode("latin-1")
+                if state["end"]:
+                    if state.get("finished"):
+                        self._request_open = False
+                    if state.get("error"):
+                        e = state["error"]
+                        raise StreamFailed(
+                            Outcome.EXCEPTION, JsError(str(e["name"]), str(e["message"]), str(e["stack"]))
+                        )
+                    return
+        except _Condemned as c:
+            raise StreamFailed(c.outcome, None, condemned=True) from None
+
     async def finish(self, *, wall_ms: int) -> FetchResult:
         """Runs the request's waitUntil work to its end (or the wall limit), then closes the request. Its CPU
         counts against the same budget as the request's."""
         result = await self._finish(wall_ms)
         result.cpu_ms = self.cpu_used_s() * 1000
-        self._cpu_limit_s = None
+        result.subrequest_limit_hit = self._op_ctx.subrequest_limit_hit
+        self._end_cpu_budget()
         return result
 
     async def _finish(self, wall_ms: int) -> FetchResult:
@@ -556,7 +651,7 @@ class JsIsolate:
                 del self._ops[op_id]
                 ok, value = task.result()
                 results.append({"id": op_id, "ok": ok, "value": value})
-        self.host_cpu_s = self._op_ctx.cpu_seconds
+        self._request.charge_host(self._op_ctx.cpu_seconds)
         return dict(await self._call(f"__edgeworker.poll({_js_string(self._poll_message(results))})", deadline))
 
     async def _finish_js(self, deadline: float) -> list[LogLine]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import logging
 import os
 import signal
@@ -24,13 +25,14 @@ import sys
 import time
 from typing import Any
 
-from edgeworker.isolates import _ipc
+from edgeworker.isolates import _ipc, ops
 from edgeworker.isolates.engine import (
     CompiledWorker,
     FetchResult,
     HttpRequest,
     JsIsolate,
     ScriptError,
+    StreamFailed,
     compile_worker,
     init_v8,
 )
@@ -53,7 +55,14 @@ def _rss_bytes(page: int) -> int:
 
 
 def _script_error(exc: ScriptError) -> dict[str, Any]:
-    return {"name": exc.name, "message": exc.message, "line": exc.line, "column": exc.column, "text": str(exc)}
+    return {
+        "name": exc.name,
+        "message": exc.message,
+        "line": exc.line,
+        "column": exc.column,
+        "module": exc.module,
+        "text": str(exc),
+    }
 
 
 def _result_header(mid: int, result: FetchResult) -> dict[str, Any]:
@@ -67,6 +76,8 @@ def _result_header(mid: int, result: FetchResult) -> dict[str, Any]:
         "wait_until": result.wait_until,
         "fin": not result.condemned,
         "cpu_ms": round(result.cpu_ms, 3),
+        "stream": result.stream,
+        "subrequest_limit_hit": result.subrequest_limit_hit,
     }
     if result.error is not None:
         header["error"] = {"name": result.error.name, "message": result.error.message, "stack": result.error.stack}
@@ -83,6 +94,11 @@ class Host:
         self._rss_at_start: dict[int, int] = {}
         self._heap_read_at: dict[int, float] = {}
         self._retiring_since: float | None = None
+        self._handling = 0  # messages being worked on (a retiring host waits for them)
+        self._subfetches: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
+        self._uploads: dict[int, asyncio.Queue[bytes | None | Exception]] = {}
+        self._sids = itertools.count(1)
+        ops.local_dispatch = self._local_dispatch
         self._zombies: set[JsIsolate] = set()
         budget = os.environ.get("EDGEWORKER_HOST_MEMORY_MB")
         self._memory_budget = int(budget) << 20 if budget else None
@@ -110,12 +126,11 @@ class Host:
             await asyncio.sleep(WATCH_S)
             tick += 1
             rss = _rss_bytes(page)
-            over_budget = self._memory_budget is not None and rss > self._memory_budget
             for iso_id in list(self._busy):
                 iso = self._isolates.get(iso_id)
                 if iso is None or iso.closed:
                     continue
-                if over_budget or rss - self._rss_at_start.get(iso_id, rss) > iso.memory_bytes:
+                if iso.enforcer.over_memory(rss, self._rss_at_start.get(iso_id, rss), self._memory_budget):
                     log.warning(
                         "isolate %d exceeded its memory limit off the V8 heap (host RSS %d MB)", iso_id, rss >> 20
                     )
@@ -134,7 +149,7 @@ class Host:
                     self._retiring_since = now
                     self._send({"t": "retiring"})
             # a retiring host takes no new work; it exits once its requests in flight are done (or soon anyway)
-            if self._retiring_since is not None and (not self._busy or now - self._retiring_since > RETIRE_GRACE_S):
+            if self._retiring_since is not None and (not self._handling or now - self._retiring_since > RETIRE_GRACE_S):
                 os._exit(EXIT_ZOMBIE)
 
     def _check_idle(self) -> None:
@@ -170,9 +185,22 @@ class Host:
     async def _handle(self, msg: dict[str, Any], body: bytes) -> None:
         kind = msg.get("t")
         mid = msg.get("mid", 0)
+        self._handling += 1
         try:
             if kind == "fetch":
                 await self._fetch(msg, body)
+            elif kind == "body":  # the next part of an upload still arriving
+                queue = self._upload(mid)
+                if body:
+                    queue.put_nowait(body)
+                if msg.get("error"):
+                    queue.put_nowait(ConnectionError(str(msg["error"])))
+                elif msg.get("end"):
+                    queue.put_nowait(None)
+            elif kind == "subres":
+                fut = self._subfetches.pop(msg.get("sid", 0), None)
+                if fut is not None and not fut.done():
+                    fut.set_result((msg, body))
             elif kind == "spare":
                 await self._isolate(msg["iso"], msg["memory_mb"])
                 self._send({"t": "ok", "mid": mid})
@@ -190,6 +218,8 @@ class Host:
         except Exception as exc:  # a bug here must not take the other isolates down with it
             log.exception("isolate host failed on a %s message", kind)
             self._send({"t": "err", "mid": mid, "error": f"{type(exc).__name__}: {exc}"})
+        finally:
+            self._handling -= 1
 
     async def _isolate(self, iso_id: int, memory_mb: int, nice: int = 0) -> JsIsolate:
         iso = self._isolates.get(iso_id)
@@ -223,7 +253,7 @@ class Host:
     async def _check(self, msg: dict[str, Any]) -> None:
         iso: JsIsolate | None = None
         try:
-            compiled = await compile_worker(msg["source"])
+            compiled = await compile_worker(msg["source"], msg.get("modules"), msg.get("main"))
             iso = await JsIsolate.create(memory_mb=msg["memory_mb"])
             handlers = await iso.load_worker(compiled, msg["env"], cpu_ms=msg["startup_cpu_ms"])
         except ScriptError as exc:
@@ -251,6 +281,12 @@ class Host:
             self._send({"t": "err", "mid": mid, "error": f"no isolate {iso_id} in this host"})
             return
         req = msg["req"]
+        upload = None
+        if msg.get("upload"):  # the body follows in "body" frames; this frame's body is its first part
+            upload = self._upload(mid)
+            if body:
+                upload.put_nowait(body)
+            body = b""
         request = HttpRequest(
             method=req["method"],
             url=req["url"],
@@ -258,19 +294,26 @@ class Host:
             body=body,
             request_id=req["rid"],
             cf=req.get("cf") or {},
+            body_stream=upload,
         )
         iso.set_nice(msg.get("nice", 0))
         self._busy.add(iso_id)
         self._rss_at_start[iso_id] = _rss_bytes(self._page)
         try:
             result = await iso.fetch(
-                request, wall_ms=msg["wall_ms"], cpu_ms=msg.get("cpu_ms"), subrequests=msg.get("subrequests")
+                request,
+                wall_ms=msg["wall_ms"],
+                cpu_ms=msg.get("cpu_ms"),
+                subrequests=msg.get("subrequests"),
+                depth=int(req.get("depth", 0)),
             )
             header = _result_header(mid, result)
             header["t"] = "res"
             if result.condemned:
                 self._dispose(iso_id)
             self._send(header, result.body)
+            if result.stream and not await self._stream(mid, iso_id, iso):
+                return
             # The isolate is free for the node only after "fin": the request's waitUntil work ran, and nothing of it
             # keeps running (see JsIsolate.finish). The client has its response already.
             if not result.condemned:
@@ -285,10 +328,63 @@ class Host:
                     fin["heap"] = iso.heap_used_bytes()
                 self._send(fin)
         finally:
+            self._uploads.pop(mid, None)
             self._busy.discard(iso_id)
             self._rss_at_start.pop(iso_id, None)
             if iso_id in self._isolates:
                 self._idle_cpu[iso_id] = iso.thread_cpu_s()
+
+    def _upload(self, mid: int) -> asyncio.Queue[bytes | None | Exception]:
+        queue = self._uploads.get(mid)
+        if queue is None:
+            queue = self._uploads[mid] = asyncio.Queue()
+        return queue
+
+    async def _local_dispatch(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None, depth: int
+    ) -> dict[str, Any] | None:
+        """fetch() to a URL that a worker of this node serves goes to that worker through the node's dispatcher;
+        None: not one of ours (the request goes out to the network)."""
+        sid = next(self._sids)
+        fut: asyncio.Future[tuple[dict[str, Any], bytes]] = asyncio.get_running_loop().create_future()
+        self._subfetches[sid] = fut
+        request = {"method": method, "url": url, "headers": headers}
+        self._send({"t": "subfetch", "sid": sid, "depth": depth, "req": request}, body or b"")
+        try:
+            answer, out = await fut
+        finally:
+            self._subfetches.pop(sid, None)
+        if not answer.get("local"):
+            return None
+        if answer.get("error"):
+            raise ops.OpError("TypeError", str(answer["error"]))
+        return {
+            "status": answer["status"],
+            "statusText": answer.get("statusText", ""),
+            "headers": answer["headers"],
+            "body": out,
+        }
+
+    async def _stream(self, mid: int, iso_id: int, iso: JsIsolate) -> bool:
+        """Send a streamed body's chunks as "chunk" frames, then an "end" frame (with the outcome if the stream
+        failed). False when a limit stopped the isolate (it is gone; "fin" says so)."""
+        end: dict[str, Any] = {"t": "end", "mid": mid, "outcome": Outcome.OK.value}
+        try:
+            async for chunk in iso.read_stream():
+                self._send({"t": "chunk", "mid": mid}, chunk)
+        except StreamFailed as exc:
+            end["outcome"] = exc.outcome.value
+            if exc.error is not None:
+                end["error"] = {"name": exc.error.name, "message": exc.error.message, "stack": exc.error.stack}
+            if exc.condemned:
+                self._dispose(iso_id)
+                end["logs"] = [[line.level, line.message] for line in iso.stream_logs]
+                self._send(end)
+                self._send({"t": "fin", "mid": mid, "outcome": exc.outcome.value, "condemned": True, "logs": []})
+                return False
+        end["logs"] = [[line.level, line.message] for line in iso.stream_logs]
+        self._send(end)
+        return True
 
 
 async def _main(fd: int) -> None:

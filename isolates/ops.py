@@ -54,6 +54,10 @@ class OpContext:
     subrequest_limit: int = DEFAULT_SUBREQUEST_LIMIT
     cpu_seconds: float = 0.0  # CPU the host itself spent for this request (crypto), to charge to it
     egress: EgressPolicy | None = None  # None: the process-wide policy from the environment
+    depth: int = 0  # how many fetch() hops through workers of this node led to this request
+    subrequest_limit_hit: bool = False
+    # an upload still arriving: its chunks (bytes), then None at its end, or an exception if it failed
+    body_queue: asyncio.Queue[bytes | None | Exception] | None = field(default=None, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     # fetch() abort tokens → the event op_fetch_abort sets (the request in flight stops at once)
     fetch_aborts: dict[int, asyncio.Event] = field(default_factory=dict, repr=False, compare=False)
@@ -748,11 +752,26 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
+# The isolate host sets this: it asks the node whether a URL is served by a worker of the node, and if so has
+# that worker answer it through the node's own dispatcher (no network hop). It returns None for "not ours", or
+# the answer as op_fetch_send returns it (a dict with status, statusText, headers, body), or raises OpError.
+LocalDispatch = Callable[[str, str, list[tuple[str, str]], bytes | None, int], Awaitable[dict[str, Any] | None]]
+local_dispatch: LocalDispatch | None = None
+
+
 async def _fetch(args: dict[str, Any]) -> dict[str, Any]:
     ctx = current()
     if ctx.subrequests >= ctx.subrequest_limit:
+        ctx.subrequest_limit_hit = True
         raise OpError("Error", "Too many subrequests by single Worker invocation.")
     ctx.subrequests += 1
+    if local_dispatch is not None:
+        body_bytes = _b(args.get("body")) if args.get("body") is not None else None
+        headers_in = [(str(k), str(v)) for k, v in args.get("headers") or []]
+        method_in = str(args.get("method", "GET"))
+        answer = await local_dispatch(method_in, str(args["url"]), headers_in, body_bytes, ctx.depth + 1)
+        if answer is not None:
+            return {**answer, "body": _s(answer["body"]), "url": str(args["url"]), "redirected": False}
     policy = ctx.egress or egress_policy()
     method = str(args.get("method", "GET"))
     url = str(args["url"])
@@ -864,7 +883,23 @@ async def op_fetch_abort(args: Any) -> Any:
     return None
 
 
+async def op_body_read(args: Any) -> Any:
+    """The next chunk of the request's upload, as it arrives from the client (waiting for it is not CPU time)."""
+    queue = current().body_queue
+    if queue is None:
+        return {"done": True}
+    item = await queue.get()
+    if item is None:
+        queue.put_nowait(None)  # later reads see the end too
+        return {"done": True}
+    if isinstance(item, Exception):
+        queue.put_nowait(item)
+        raise OpError("TypeError", f"The request body could not be read: {item}")
+    return {"done": False, "chunk": item.decode("latin-1")}
+
+
 HOST_OPS: dict[str, OpHandler] = {f"op_crypto_{verb}": _crypto_op(verb) for verb in _CRYPTO}
+HOST_OPS["op_body_read"] = op_body_read
 HOST_OPS["op_fetch_send"] = op_fetch_send
 HOST_OPS["op_fetch_abort"] = op_fetch_abort
 

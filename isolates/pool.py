@@ -17,7 +17,7 @@ import socket
 import sys
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,9 @@ QUARANTINE_WINDOW_S = 300.0
 # A worker whose request hit the CPU limit runs at the lowest scheduling priority for this long afterwards.
 CPU_PENALTY_S = 30.0
 PENALTY_NICE = 19
+# fetch() between workers of the node goes at most 16 deep; nested requests may exceed a worker's isolate cap by
+# that much, so a worker calling itself cannot wait forever for an isolate its own callers hold
+NESTED_EXTRA = 16
 STARTUP_WALL_S = 5.0
 
 
@@ -99,10 +102,14 @@ class HostProcess:
         on_gone: Callable[[Isolate, str], None],
         memory_mb: int | None = None,
         allow_egress: tuple[str, ...] = (),
+        on_subfetch: Callable[[HostProcess, dict[str, Any], bytes], None] = lambda host, header, body: None,
+        deny_egress: str = "",
     ) -> None:
         self.index = index
+        self._on_subfetch = on_subfetch
         self._memory_mb = memory_mb
         self._allow_egress = allow_egress
+        self._deny_egress = deny_egress
         self._on_exit = on_exit
         self._on_gone = on_gone
         self._proc: asyncio.subprocess.Process | None = None
@@ -110,6 +117,10 @@ class HostProcess:
         self._pending: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
         self._finish: dict[int, Callable[[dict[str, Any]], None]] = {}
         self._early_fin: dict[int, dict[str, Any]] = {}
+        # streamed response bodies in flight: chunks (bytes), then the "end" header (dict), or HostCrashed
+        self._streams: dict[int, asyncio.Queue[bytes | dict[str, Any] | Exception]] = {}
+        self._claimed: set[int] = set()
+        self._ended: set[int] = set()
         self._mids = itertools.count(1)
         self._reader_task: asyncio.Task[None] | None = None
         self.alive = False
@@ -137,6 +148,7 @@ class HostProcess:
                     **os.environ,
                     "EDGEWORKER_HOST_MEMORY_MB": str(self._memory_mb or ""),
                     "EDGEWORKER_ALLOW_EGRESS": ",".join(self._allow_egress),
+                    "EDGEWORKER_DENY_EGRESS": self._deny_egress,
                 },
                 stdin=asyncio.subprocess.DEVNULL,
                 start_new_session=True,  # a Ctrl-C for the node is the node's to handle
@@ -158,6 +170,20 @@ class HostProcess:
                         done(header)
                     else:  # it came before the caller of the request's "res" had run again
                         self._early_fin[mid] = header
+                    continue
+                if header.get("t") == "subfetch":
+                    self._on_subfetch(self, header, body)
+                    continue
+                if header.get("t") == "chunk":
+                    self.stream_queue(mid).put_nowait(body)
+                    continue
+                if header.get("t") == "end":
+                    self.stream_queue(mid).put_nowait(header)
+                    if mid in self._claimed:  # its reader has it; otherwise take_stream() will
+                        self._claimed.discard(mid)
+                        self._streams.pop(mid, None)
+                    else:
+                        self._ended.add(mid)
                     continue
                 if header.get("t") == "retiring":
                     self.retiring = True
@@ -194,6 +220,9 @@ class HostProcess:
             if not fut.done():
                 fut.set_exception(HostCrashed(f"isolate host {self.pid} exited with {code}"))
         self._pending.clear()
+        for queue in self._streams.values():
+            queue.put_nowait(HostCrashed(f"isolate host {self.pid} exited with {code} while streaming"))
+        self._streams.clear()
         finish = list(self._finish.values())
         self._finish.clear()
         for done in finish:
@@ -208,8 +237,16 @@ class HostProcess:
                 pass
 
     async def call(
-        self, header: dict[str, Any], body: bytes = b"", *, timeout: float | None = None, worker: str | None = None
+        self,
+        header: dict[str, Any],
+        body: bytes = b"",
+        *,
+        timeout: float | None = None,
+        worker: str | None = None,
+        upload: AsyncIterator[bytes] | None = None,
     ) -> tuple[dict[str, Any], bytes]:
+        """Send one message and wait for its answer. ``upload``: the rest of a request body, still arriving from
+        the client, sent behind the message in "body" frames while the worker runs."""
         if not self.alive or self._writer is None:
             raise HostCrashed("isolate host is not running")
         mid = next(self._mids)
@@ -218,8 +255,11 @@ class HostProcess:
         self._pending[mid] = fut
         if worker is not None:
             self.in_flight[worker] += 1
+        pump: asyncio.Task[None] | None = None
         try:
             self._writer.write(_ipc.encode(header, body))
+            if upload is not None:
+                pump = asyncio.get_running_loop().create_task(self._pump_upload(mid, upload))
             try:
                 return await asyncio.wait_for(asyncio.shield(fut), timeout)
             except TimeoutError:
@@ -228,10 +268,38 @@ class HostProcess:
                 raise HostCrashed(f"isolate host {self.pid} hung and was killed") from None
         finally:
             self._pending.pop(mid, None)
+            if pump is not None and not pump.done():  # the worker answered without reading all of it: keep reading
+                pump.add_done_callback(lambda t: t.cancelled() or t.exception())
             if worker is not None:
                 self.in_flight[worker] -= 1
                 if not self.in_flight[worker]:
                     del self.in_flight[worker]
+
+    async def _pump_upload(self, mid: int, upload: AsyncIterator[bytes]) -> None:
+        try:
+            async for chunk in upload:
+                self.send({"t": "body", "mid": mid}, chunk)
+        except Exception as exc:  # the client went away, or the body is over the size limit
+            self.send({"t": "body", "mid": mid, "error": str(exc) or type(exc).__name__})
+        else:
+            self.send({"t": "body", "mid": mid, "end": True})
+
+    def stream_queue(self, mid: int) -> asyncio.Queue[bytes | dict[str, Any] | Exception]:
+        queue = self._streams.get(mid)
+        if queue is None:
+            queue = self._streams[mid] = asyncio.Queue()
+        return queue
+
+    def take_stream(self, mid: int) -> asyncio.Queue[bytes | dict[str, Any] | Exception]:
+        """The queue of a streamed body, for its one reader: its chunks may all have come (and its end) before
+        the reader got here, or still be coming."""
+        queue = self.stream_queue(mid)
+        if mid in self._ended:
+            self._ended.discard(mid)
+            self._streams.pop(mid, None)
+        else:
+            self._claimed.add(mid)
+        return queue
 
     def on_finish(self, mid: int, callback: Callable[[dict[str, Any]], None]) -> None:
         early = self._early_fin.pop(mid, None)
@@ -240,9 +308,9 @@ class HostProcess:
         else:
             self._finish[mid] = callback
 
-    def send(self, header: dict[str, Any]) -> None:
+    def send(self, header: dict[str, Any], body: bytes = b"") -> None:
         if self.alive and self._writer is not None:
-            self._writer.write(_ipc.encode(header))
+            self._writer.write(_ipc.encode(header, body))
 
     async def close(self, timeout: float = 5.0) -> None:
         self.alive = False
@@ -276,6 +344,10 @@ class IsolatePool:
         self._background: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._reaper: asyncio.Task[None] | None = None
+        # "host:port" of the node's own admin API, which workers' fetch() may never reach (set by the node)
+        self.deny_egress = ""
+        # set by the node: runs a worker's fetch() on a worker of this node; (answer header, body)
+        self.local_fetch: Callable[[dict[str, Any], bytes, int], Awaitable[tuple[dict[str, Any], bytes]]] | None = None
 
     # -- life cycle ------------------------------------------------------------------------------------------
 
@@ -295,8 +367,32 @@ class IsolatePool:
 
     def _new_host(self, index: int) -> HostProcess:
         return HostProcess(
-            index, self._host_exited, self._isolate_gone, self.settings.host_memory_mb, self.settings.allow_egress
+            index,
+            self._host_exited,
+            self._isolate_gone,
+            self.settings.host_memory_mb,
+            self.settings.allow_egress,
+            self._subfetch,
+            self.deny_egress,
         )
+
+    def _subfetch(self, host: HostProcess, header: dict[str, Any], body: bytes) -> None:
+        """A worker's fetch() asks whether its URL is served by a worker of this node (see ``local_fetch``)."""
+
+        async def answer() -> None:
+            reply: dict[str, Any]
+            out = b""
+            if self.local_fetch is None:
+                reply = {"local": False}
+            else:
+                try:
+                    reply, out = await self.local_fetch(header["req"], body, int(header.get("depth", 1)))
+                except Exception as exc:  # never leave the worker's fetch() waiting
+                    log.exception("same-node fetch failed")
+                    reply = {"local": True, "error": f"internal error: {type(exc).__name__}"}
+            host.send({"t": "subres", "sid": header.get("sid"), **reply}, out)
+
+        self._spawn(answer())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -479,7 +575,7 @@ class IsolatePool:
 
     # -- requests --------------------------------------------------------------------------------------------
 
-    async def _acquire(self, script: WorkerScript) -> Isolate:
+    async def _acquire(self, script: WorkerScript, nested: bool = False) -> Isolate:
         deadline = time.monotonic() + self.settings.queue_timeout_s
         while True:
             if script.key in self.quarantined:
@@ -493,6 +589,8 @@ class IsolatePool:
                 self._forget(iso, "host_retired")
             # a worker that keeps hitting its CPU limit gets one isolate at a time, at the lowest priority
             cap = 1 if self._nice(script.name) else self.settings.max_isolates_per_worker
+            if nested:  # a fetch() from a worker of this node, whose caller holds an isolate: never wait on ourselves
+                cap += NESTED_EXTRA
             if self._per_worker[script.name] < cap:
                 if self._total >= self.settings.max_isolates:
                     self._evict_one()
@@ -551,7 +649,9 @@ class IsolatePool:
             self._forget(iso, "error")
             err = header.get("script_error")
             if err:
-                raise ScriptFailed(ScriptErrorInfo(err["name"], err["message"], err.get("line"), err.get("column")))
+                raise ScriptFailed(
+                    ScriptErrorInfo(err["name"], err["message"], err.get("line"), err.get("column"), err.get("module"))
+                )
             raise HostCrashed(f"isolate host could not load the worker: {header.get('error')}")
         return iso
 
@@ -583,12 +683,17 @@ class IsolatePool:
         self._wake(iso.key[0])
 
     async def fetch(
-        self, script: WorkerScript, request: dict[str, Any], body: bytes, on_finish: Callable[[WorkerResponse], None]
+        self,
+        script: WorkerScript,
+        request: dict[str, Any],
+        body: bytes,
+        on_finish: Callable[[WorkerResponse], None],
+        upload: AsyncIterator[bytes] | None = None,
     ) -> WorkerResponse:
         """Run one request. ``on_finish`` gets the outcome and logs of ``waitUntil`` work, if any was left.
 
         Raises Overloaded, Quarantined, ScriptFailed or HostCrashed when no isolate could run it."""
-        iso = await self._acquire(script)
+        iso = await self._acquire(script, nested=int(request.get("depth", 0)) > 0)
         wall_ms = script.limits.wall_ms
         msg = {
             "t": "fetch",
@@ -603,7 +708,11 @@ class IsolatePool:
         label = _label(script)
         host = iso.host
         try:
-            header, out = await host.call(msg, body, timeout=wall_ms / 1000 + HOST_GRACE_S, worker=label)
+            if upload is not None:
+                msg["upload"] = True
+            header, out = await host.call(
+                msg, body, timeout=wall_ms / 1000 + HOST_GRACE_S, worker=label, upload=upload
+            )
         except HostCrashed:
             raise
         except BaseException:  # the client went away mid-request: the isolate may still be running it
@@ -613,6 +722,8 @@ class IsolatePool:
             self._release(iso, True, "error")
             raise HostCrashed(f"isolate host failed the request: {header.get('error')}")
         result = _response(header, out)
+        if header.get("stream"):
+            result.stream = host.take_stream(header["mid"])
         if result.outcome is Outcome.EXCEEDED_CPU:
             self._cpu_exceeded_at[script.name] = time.monotonic()
         condemned = bool(header.get("condemned"))
@@ -642,16 +753,27 @@ class IsolatePool:
             return 0
         return PENALTY_NICE
 
-    async def check(self, source: str, env: dict[str, Any], memory_mb: int, label: str) -> dict[str, Any]:
-        """Transform a script and evaluate its top level in a throwaway isolate. Raises ScriptFailed."""
+    async def check(
+        self,
+        source: str,
+        env: dict[str, Any],
+        memory_mb: int,
+        label: str,
+        modules: dict[str, dict[str, Any]] | None = None,
+        main: str | None = None,
+    ) -> dict[str, Any]:
+        """Transform a script (or link ``modules`` from ``main``) and evaluate its top level in a throwaway isolate.
+        Raises ScriptFailed."""
         host = self._live_host()
-        msg = {
+        msg: dict[str, Any] = {
             "t": "check",
             "source": source,
             "env": env,
             "memory_mb": memory_mb,
             "startup_cpu_ms": self.settings.startup_cpu_ms,
         }
+        if modules is not None:
+            msg.update(modules=modules, main=main)
         try:
             header, _ = await host.call(msg, timeout=STARTUP_WALL_S + HOST_GRACE_S + 10, worker=label)
         except HostCrashed:
@@ -661,7 +783,9 @@ class IsolatePool:
         if header.get("t") != "ok":
             err = header.get("script_error")
             if err:
-                raise ScriptFailed(ScriptErrorInfo(err["name"], err["message"], err.get("line"), err.get("column")))
+                raise ScriptFailed(
+                    ScriptErrorInfo(err["name"], err["message"], err.get("line"), err.get("column"), err.get("module"))
+                )
             raise ScriptFailed(ScriptErrorInfo("Error", str(header.get("error")), None, None))
         return header
 
@@ -679,6 +803,7 @@ def _response(header: dict[str, Any], body: bytes) -> WorkerResponse:
         error=header.get("error"),
         logs=[(lvl, text) for lvl, text in header.get("logs", [])],
         cpu_ms=float(header.get("cpu_ms", 0.0)),
+        subrequest_limit_hit=bool(header.get("subrequest_limit_hit")),
     )
 
 

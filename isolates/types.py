@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,13 +37,17 @@ class ScriptErrorInfo:
     message: str
     line: int | None
     column: int | None
+    module: str | None = None  # the module it is in, for a multi-module worker
 
     def __str__(self) -> str:
         where = f" at line {self.line}, column {self.column}" if self.line is not None else ""
-        return f"{self.name}: {self.message}{where}"
+        return f"{self.name}: {self.message}{f' in {self.module}' if self.module else ''}{where}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "message": self.message, "line": self.line, "column": self.column}
+        out: dict[str, Any] = {"name": self.name, "message": self.message, "line": self.line, "column": self.column}
+        if self.module is not None:
+            out["module"] = self.module
+        return out
 
 
 @dataclass
@@ -56,3 +61,7 @@ class WorkerResponse:
     error: dict[str, str] | None = None  # name, message, stack
     logs: list[tuple[str, str]] = field(default_factory=list)
     cpu_ms: float = 0.0
+    subrequest_limit_hit: bool = False
+    # a streamed body: chunks (bytes) as the worker produces them, then the end (a dict: outcome, error, logs),
+    # or an exception if the isolate host died
+    stream: asyncio.Queue[bytes | dict[str, Any] | Exception] | None = None

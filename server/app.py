@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from edgeworker.isolates.pool import HostCrashed, Overloaded, Quarantined, ScriptFailed
@@ -42,6 +44,7 @@ _STATUS_TITLES = {
     414: "Error 414: URL too long",
     431: "Error 431: Request headers too large",
 }
+STREAM_UPLOAD_OVER = 64 * 1024  # request bodies larger than this stream into the worker
 _METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
 
 
@@ -86,17 +89,36 @@ def build_app(node: Node) -> Starlette:
         headers.append(("cf-connecting-ip", client_ip))
         headers.append(("x-forwarded-for", f"{forwarded}, {client_ip}" if forwarded else client_ip))
         body_limit = node.settings.node_limits.request_body_mb * 1024 * 1024
-        chunks: list[bytes] = []
-        received = 0
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > body_limit:
-                node.observer.limit_exceeded(script.name, "size")
-                node.observer.request_done(script.name, 413, Outcome.EXCEEDED_SIZE, time.perf_counter() - started)
-                detail = f"The request body is larger than {node.settings.node_limits.request_body_mb} MB."
-                return _page(413, _STATUS_TITLES[413], detail, request_id, {"connection": "close"})
-            chunks.append(chunk)
-        body = b"".join(chunks)
+        too_big = asyncio.Event()
+
+        def refuse_too_big() -> Response:
+            node.observer.limit_exceeded(script.name, "size")
+            node.observer.request_done(script.name, 413, Outcome.EXCEEDED_SIZE, time.perf_counter() - started)
+            detail = f"The request body is larger than {node.settings.node_limits.request_body_mb} MB."
+            return _page(413, _STATUS_TITLES[413], detail, request_id, {"connection": "close"})
+
+        async def limited() -> AsyncIterator[bytes]:
+            received = 0
+            async for chunk in request.stream():
+                received += len(chunk)
+                if received > body_limit:
+                    too_big.set()
+                    raise BodyTooLarge(f"the request body is larger than {body_limit >> 20} MB")
+                if chunk:
+                    yield chunk
+
+        # Small bodies (the usual case) travel with the request; larger or chunked ones stream in while the
+        # worker runs, read by it as they arrive (request.body).
+        declared = request.headers.get("content-length")
+        upload: AsyncIterator[bytes] | None = None
+        body = b""
+        if declared is not None and declared.isdigit() and int(declared) <= STREAM_UPLOAD_OVER:
+            try:
+                body = b"".join([chunk async for chunk in limited()])
+            except BodyTooLarge:
+                return refuse_too_big()
+        elif declared is not None or "chunked" in request.headers.get("transfer-encoding", "").lower():
+            upload = limited()
         meta = {
             "method": request.method,
             "url": str(request.url),
@@ -110,7 +132,15 @@ def build_app(node: Node) -> Starlette:
 
         outcome = Outcome.OK
         try:
-            result = await node.pool.fetch(script, meta, body, finished)
+            work = asyncio.ensure_future(node.pool.fetch(script, meta, body, finished, upload))
+            if upload is not None:
+                refused = asyncio.ensure_future(too_big.wait())
+                await asyncio.wait((work, refused), return_when=asyncio.FIRST_COMPLETED)
+                refused.cancel()
+                if not work.done():  # over the size limit while the worker was still reading: 413 now
+                    work.add_done_callback(lambda t: t.cancelled() or t.exception())
+                    return refuse_too_big()
+            result = await work
         except Quarantined as exc:
             outcome = Outcome.QUARANTINED
             response = _page(503, "Error 1102: Worker is quarantined", str(exc), request_id)
@@ -134,11 +164,16 @@ def build_app(node: Node) -> Starlette:
                 result = WorkerResponse(Outcome.EXCEEDED_SIZE, logs=result.logs, cpu_ms=result.cpu_ms)
             outcome = result.outcome
             node.log_worker(script.name, script.version, request_id, result)
-            response = _to_response(result, request_id)
+            stream = None
+            if result.stream is not None:
+                stream = _stream_body(node, script.name, script.version, request_id, result)
+            response = _to_response(result, request_id, stream)
             node.observer.request_cpu(script.name, result.cpu_ms / 1000)
             limit = _LIMIT_LABELS.get(outcome)
             if limit is not None:
                 node.observer.limit_exceeded(script.name, limit)
+            if result.subrequest_limit_hit:
+                node.observer.limit_exceeded(script.name, "subrequests")
         node.observer.request_done(script.name, response.status_code, outcome, time.perf_counter() - started)
         return response
 
@@ -160,10 +195,47 @@ def _request_too_big(request: Request, limits: NodeLimits) -> tuple[int, str, st
     return None
 
 
-def _to_response(result: WorkerResponse, request_id: str) -> Response:
+class BodyTooLarge(Exception):
+    """An upload over the node's request body limit."""
+
+
+class StreamCut(Exception):
+    """A streamed response body that did not end well: the connection is dropped so the client sees it cut."""
+
+
+def _stream_body(node: Node, script_name: str, version: int, request_id: str, result: WorkerResponse) -> Any:
+    queue = result.stream
+    assert queue is not None
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while True:
+            item = await queue.get()
+            if isinstance(item, bytes):
+                yield item
+                continue
+            if isinstance(item, Exception):
+                log.error("request %s to %s@%d: %s", request_id, script_name, version, item)
+                raise StreamCut(str(item))
+            outcome = Outcome(item.get("outcome", "ok"))
+            ended = WorkerResponse(
+                outcome, error=item.get("error"), logs=[(lvl, text) for lvl, text in item.get("logs", [])]
+            )
+            node.log_worker(script_name, version, request_id, ended, phase="stream")
+            if outcome is not Outcome.OK:
+                raise StreamCut(outcome.value)
+            return
+
+    return chunks()
+
+
+def _to_response(result: WorkerResponse, request_id: str, stream: Any = None) -> Response:
     if result.outcome is Outcome.OK:
-        response = Response(content=result.body, status_code=result.status)
-        raw = [(b"content-length", str(len(result.body)).encode())] if result.status not in (204, 304) else []
+        if stream is not None:
+            response: Response = StreamingResponse(stream, status_code=result.status)
+            raw: list[tuple[bytes, bytes]] = []
+        else:
+            response = Response(content=result.body, status_code=result.status)
+            raw = [(b"content-length", str(len(result.body)).encode())] if result.status not in (204, 304) else []
         for name, value in result.headers:
             key = name.lower().encode("latin-1")
             if key in _HOP_BY_HOP or key == REQUEST_ID_HEADER.encode():

@@ -25,6 +25,7 @@ import httpx
 
 from edgeworker.limits.settings import DEFAULT_MAXIMA, LimitError, NodeLimits, WorkerLimits
 from edgeworker.server.config import ConfigError, NodeSettings, default_data_dir
+from edgeworker.server.modules import ModuleError, collect_modules, has_relative_imports
 from edgeworker.server.project import (
     CONFIG_NAMES,
     DEV_VARS_NAME,
@@ -231,9 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="deploy a worker to a running node",
         description="Deploy FILE as worker NAME, or the project described by --config (by default ./"
         + " or ./".join(CONFIG_NAMES)
-        + "). Flags override the config file.",
+        + "). Flags override the config file. A worker of several modules: give its folder (DIR), or its files "
+        "with --main; a main script that imports relative files brings the files it reaches along.",
     )
-    deploy.add_argument("file", type=Path, nargs="?", metavar="FILE", help="the worker's script")
+    deploy.add_argument(
+        "file", type=Path, nargs="*", metavar="FILE", help="the worker's script, its folder, or its module files"
+    )
+    deploy.add_argument("--main", metavar="MODULE", help="the main module, with a folder or several files")
     deploy.add_argument("--config", type=Path, metavar="FILE", help="a wrangler.toml-style project file")
     deploy.add_argument("--name", type=_worker_name, help="the worker's name")
     deploy.add_argument("--var", action="append", default=[], metavar="K=V", help="a variable for env (repeatable)")
@@ -552,8 +557,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     for message in config.warnings if config else ():
         warn(message)
 
-    if args.file is not None:
-        script_path: Path = args.file
+    if args.file:
+        script_path: Path = args.file[0]
     elif config is not None:
         script_path = config.require_main()
     else:  # pragma: no cover - _deploy_config returns a config when there is no FILE
@@ -566,9 +571,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     vars_: dict[str, Any] = {**(config.vars if config else {}), **var_flags}
     routes = args.route or (config.routes if config else None)
     limits = _limits_from_args(args, config.limits if config else None)
-    script = read_script(script_path)
-
-    body: dict[str, Any] = {"script": script}
+    body: dict[str, Any] = _worker_body(args, script_path)
     if vars_:
         body["vars"] = vars_
     if secrets:
@@ -591,12 +594,44 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _worker_body(args: argparse.Namespace, script_path: Path) -> dict[str, Any]:
+    """``{"script"}`` for one self-contained file, else ``{"modules", "main"}`` (see server/modules.py)."""
+    try:
+        if len(args.file) > 1:
+            if args.main is None:
+                raise UsageError("several files make one worker of modules: say which is the main one with --main")
+            main = next((f for f in args.file if f.as_posix() == args.main or f.name == args.main), None)
+            if main is None:
+                raise UsageError(f"--main {args.main} is not one of the files given")
+            modules, main_name = collect_modules(main.parent, main, [f for f in args.file if f is not main])
+            return {"modules": modules, "main": main_name}
+        if not script_path.exists():
+            raise ModuleError(f"{script_path}: no such file or folder")
+        if script_path.is_dir():
+            main = script_path / (args.main or "index.js")
+            if args.main is None and not main.is_file() and (script_path / "index.mjs").is_file():
+                main = script_path / "index.mjs"
+            if not main.is_file():
+                raise UsageError(f"{script_path} has no {main.name}: say which module is the main one with --main")
+            modules, main_name = collect_modules(script_path, main)
+            return {"modules": modules, "main": main_name}
+        if args.main is not None:
+            raise UsageError("--main goes with a folder or several files")
+        script = read_script(script_path)
+        if not has_relative_imports(script):
+            return {"script": script}
+        modules, main_name = collect_modules(script_path.parent, script_path)
+        return {"modules": modules, "main": main_name}
+    except ModuleError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _deploy_config(args: argparse.Namespace) -> ProjectConfig | None:
-    if args.file is not None and args.file.suffix == ".toml" and args.config is None:
-        raise UsageError(f"{args.file} is a TOML file; to deploy a project use --config {args.file}")
+    if len(args.file) == 1 and args.file[0].suffix == ".toml" and args.config is None:
+        raise UsageError(f"{args.file[0]} is a TOML file; to deploy a project use --config {args.file[0]}")
     if args.config is not None:
         return load_config(args.config)
-    if args.file is not None:
+    if args.file:
         return None
     found = find_config(Path())
     if found is None:
@@ -608,11 +643,11 @@ def _deploy_config(args: argparse.Namespace) -> ProjectConfig | None:
 
 
 def format_script_error(error: dict[str, Any], script_path: Path, fallback: str) -> str:
-    """``SyntaxError: Unexpected token ';' (worker.js line 3, column 9)``."""
+    """``SyntaxError: Unexpected token ';' (worker.js line 3, column 9)``; a module's name in a multi-module worker."""
     name = error.get("name")
     message = error.get("message")
     text = f"{name}: {message}" if name and message else str(message or name or fallback)
-    where = script_path.name
+    where = str(error.get("module") or script_path.name)
     line, column = error.get("line"), error.get("column")
     if line is not None:
         where += f" line {line}"

@@ -25,12 +25,14 @@ from edgeworker.limits.metrics import PrometheusObserver
 from edgeworker.limits.outcome import Outcome
 from edgeworker.limits.settings import LimitError, WorkerLimits, check_within
 from edgeworker.server.config import NodeSettings
+from edgeworker.server.modules import ModuleError, check_modules, encode_source
 from edgeworker.server.routing import Registry, Route, RouteError, valid_name
 from edgeworker.server.store import SqliteStore, Version
 
 log = logging.getLogger("edgeworker")
 console_log = logging.getLogger("edgeworker.console")
 
+MAX_FETCH_DEPTH = 16
 NAME_RULE = "worker names are 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit"
 
 
@@ -104,6 +106,7 @@ class Node:
         )
         self.observer = PrometheusObserver(self.metrics_registry, self.pool.isolate_states, self.pool.heap_by_worker)
         self.pool.observer = self.observer
+        self.pool.local_fetch = self.local_fetch
         self.cf_properties: dict[str, Any] = {"colo": "local"}
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -181,19 +184,29 @@ class Node:
     async def deploy_request(self, name: str, data: dict[str, Any]) -> Version:
         """Validate an admin PUT body and deploy it."""
         _check_name(name)
-        unknown = sorted(set(data) - {"script", "vars", "secrets", "routes", "limits"})
+        unknown = sorted(set(data) - {"script", "modules", "main", "vars", "secrets", "routes", "limits"})
         if unknown:
-            raise DeployError(400, f"unknown field {unknown[0]!r}; known: script, vars, secrets, routes, limits")
+            raise DeployError(
+                400, f"unknown field {unknown[0]!r}; known: script, modules, main, vars, secrets, routes, limits"
+            )
+        if ("script" in data) == ("modules" in data):
+            raise DeployError(400, "give the worker as either 'script' or 'modules' (with 'main'), not both or neither")
         script = data.get("script")
-        if not isinstance(script, str) or not script.strip():
+        if "modules" not in data and "main" in data:
+            raise DeployError(400, "field 'main' goes with 'modules'")
+        if "modules" in data and not isinstance(data["modules"], dict):
+            raise DeployError(400, "field 'modules' must be an object of module names to {type, content}")
+        if "script" in data and (not isinstance(script, str) or not script.strip()):
             raise DeployError(400, "field 'script' must be the worker's JavaScript source as a non-empty string")
         return await self.deploy(
             name,
-            script,
+            script if isinstance(script, str) else "",
             vars=_string_map(data.get("vars"), "vars", values_must_be_strings=False),
             secrets=_string_map(data.get("secrets"), "secrets", values_must_be_strings=True),
             routes=data.get("routes"),
             limits=data.get("limits"),
+            modules=data.get("modules"),
+            main=data.get("main"),
         )
 
     async def deploy(
@@ -205,14 +218,24 @@ class Node:
         secrets: dict[str, str] | None = None,
         routes: list[str] | None = None,
         limits: Any = None,
+        modules: Any = None,
+        main: Any = None,
     ) -> Version:
         """Check a script in a throwaway isolate, store it as a new version and make it live atomically.
 
+        With ``modules`` (name → {type, content | content_b64}) and ``main``, the worker is those modules, linked
+        into one script (``script`` is unused; the version's ``source`` keeps the modules, see server/modules.py).
         Secrets not given carry over from the live version (as ``wrangler secret put`` keeps them); so do
         routes when none are given."""
         _check_name(name)
         script_mb = self.settings.node_limits.script_mb
-        if len(script.encode()) > script_mb * 1024 * 1024:
+        if modules is not None:
+            try:
+                modules, main = check_modules(modules, main, script_mb * 1024 * 1024)
+            except ModuleError as exc:
+                raise DeployError(400, str(exc)) from None
+            script = encode_source(modules, main)
+        elif len(script.encode()) > script_mb * 1024 * 1024:
             raise DeployError(400, f"script is larger than the limit of {script_mb} MB")
         worker_limits = self._limits(limits)
         async with self._locks[name]:
@@ -222,7 +245,9 @@ class Node:
             route_list = self._routes(name, routes if routes is not None else (previous.routes if previous else []))
             env = {"vars": vars or {}, "secrets": merged_secrets}
             try:
-                checked = await self.pool.check(script, env, worker_limits.memory_mb, f"{name}@check")
+                checked = await self.pool.check(
+                    script, env, worker_limits.memory_mb, f"{name}@check", modules=modules, main=main
+                )
             except ScriptFailed as exc:
                 if exc.info.message.startswith("script startup exceeded"):
                     self.observer.limit_exceeded(name, "startup")
@@ -316,6 +341,70 @@ class Node:
             self.registry.remove(name)
             self.pool.retire(name, None)
             log.info("deleted %s", name)
+
+    # -- fetch() between workers of this node ------------------------------------------------------------------
+
+    async def local_fetch(self, req: dict[str, Any], body: bytes, depth: int) -> tuple[dict[str, Any], bytes]:
+        """A worker's fetch() to a URL that an explicit route of this node claims, or to ``NAME.localhost``, is
+        answered by that worker through the dispatcher, with no network hop; ``{"local": False}`` otherwise.
+        Workers fetching each other in a loop stop at a depth of MAX_FETCH_DEPTH."""
+        from urllib.parse import urlsplit
+
+        from edgeworker.isolates.pool import HostCrashed, Overloaded, Quarantined
+
+        if self.registry.catch_all is not None:  # dev: one worker answers every host, so nothing is "ours"
+            return {"local": False}, b""
+        url = urlsplit(req["url"])
+        host = (url.hostname or "").lower()
+        script = self.registry.match_route(host, url.path or "/")
+        if script is None and host.endswith(".localhost"):
+            script = self.registry.get(host.split(".", 1)[0])
+        if script is None:
+            return {"local": False}, b""
+        if depth > MAX_FETCH_DEPTH:
+            return {
+                "local": True,
+                "error": f"Subrequest depth limit of {MAX_FETCH_DEPTH} exceeded (a fetch loop?)",
+            }, b""
+        from edgeworker.server.app import new_request_id
+
+        request_id = new_request_id()
+        meta = {
+            "method": req["method"],
+            "url": req["url"],
+            "headers": [(k, v) for k, v in req["headers"]],
+            "rid": request_id,
+            "cf": self.cf_properties,
+            "depth": depth,
+        }
+
+        def finished(done: WorkerResponse) -> None:
+            self.log_worker(script.name, script.version, request_id, done, phase="waitUntil")
+
+        try:
+            result = await self.pool.fetch(script, meta, body, finished)
+        except (Quarantined, Overloaded, HostCrashed, ScriptFailed) as exc:
+            return {"local": True, "status": 503, "statusText": "", "headers": [["content-type", "text/plain"]]}, (
+                f"{type(exc).__name__}: {exc}\n".encode()
+            )
+        self.log_worker(script.name, script.version, request_id, result)
+        if result.outcome is not Outcome.OK:
+            status = 503 if result.outcome.is_limit else 500
+            return {"local": True, "status": status, "statusText": "", "headers": []}, result.outcome.value.encode()
+        out = result.body
+        if result.stream is not None:
+            parts = [out]
+            while True:
+                item = await result.stream.get()
+                if isinstance(item, bytes):
+                    parts.append(item)
+                    continue
+                if isinstance(item, Exception) or item.get("outcome", "ok") != "ok":
+                    return {"local": True, "error": "the worker's response body stream failed"}, b""
+                break
+            out = b"".join(parts)
+        headers = [[k, v] for k, v in result.headers]
+        return {"local": True, "status": result.status, "statusText": "", "headers": headers}, out
 
     # -- descriptions ----------------------------------------------------------------------------------------
 
@@ -420,6 +509,9 @@ async def serve_node(
     data_sock = _bind(settings.host, settings.port)
     admin_sock = _bind(settings.admin_host, settings.admin_port) if dev_script is None else None
     node = Node(settings)
+    if admin_sock is not None:  # workers' fetch() may never reach the admin API, whatever --allow-egress says
+        admin_host, admin_port = admin_sock.getsockname()[:2]
+        node.pool.deny_egress = f"[{admin_host}]:{admin_port}" if ":" in admin_host else f"{admin_host}:{admin_port}"
     await node.start()
     if node.token_path is not None:
         log.info("admin token in %s", node.token_path)

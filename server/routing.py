@@ -112,13 +112,20 @@ class Registry:
     def names(self) -> list[str]:
         return sorted(self._live)
 
+    def match_route(self, host: str, path: str) -> WorkerScript | None:
+        """The worker an explicit route gives this host (no port) and path, if any."""
+        for route in self._table:
+            if route.matches(host, path):
+                return self._live.get(route.worker)
+        return None
+
     def match(self, host_header: str, path: str) -> WorkerScript | None:
         if self.catch_all is not None:
             return self._live.get(self.catch_all)
         host = _strip_port(host_header)
-        for route in self._table:
-            if route.matches(host, path):
-                return self._live.get(route.worker)
+        routed = self.match_route(host, path)
+        if routed is not None:
+            return routed
         if "." in host and not _is_ip(host):
             label = host.split(".", 1)[0]
             return self._live.get(label)

@@ -33,6 +33,7 @@ export class Event {
       type: Str(type), bubbles: flag(eventInitDict, "bubbles"), cancelable: flag(eventInitDict, "cancelable"),
       composed: flag(eventInitDict, "composed"), target: null, currentTarget: null, phase: NONE, canceled: false,
       stop: false, stopImmediate: false, inPassive: false, dispatching: false, initialized: true, timeStamp: now(),
+      trusted: false,
     });
   }
   get type() { return S(this).type; }
@@ -52,7 +53,7 @@ export class Event {
   preventDefault() { const s = S(this); if (s.cancelable && !s.inPassive) s.canceled = true; }
   get defaultPrevented() { return S(this).canceled; }
   get composed() { return S(this).composed; }
-  get isTrusted() { S(this); return false; }
+  get isTrusted() { return S(this).trusted; }
   get timeStamp() { return S(this).timeStamp; }
   initEvent(type, bubbles = false, cancelable = false) {
     const s = S(this);
@@ -153,6 +154,12 @@ function removeListener(map, type, listener) {
   if (list === undefined) return;
   for (let i = 0; i < list.length; i++) if (list[i] === listener) { listener.removed = true; ArrayPrototypeSplice(list, i, 1); return; }
 }
+
+/** Internal: an event the platform dispatches (its isTrusted is true), e.g. AbortSignal's "abort". */
+export function trustedEvent(event) { S(event).trusted = true; return event; }
+
+/** Reports an exception as uncaught (logged as "Uncaught ..."): listener exceptions, reportError(). */
+export function reportException(e) { report(e); }
 
 function report(e) {
   let text;

@@ -2,7 +2,7 @@
 // timers), any() with dependent signals, reason, throwIfAborted(), onabort.
 import { defineGlobal, primordials } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
-import { Event, EventTarget, setAbortHooks } from "./02_event.js";
+import { Event, EventTarget, setAbortHooks, trustedEvent } from "./02_event.js";
 
 const { ArrayPrototypePush, TypeError: TypeErr, ReflectApply, Symbol: Sym, Number: Num, NumberIsFinite } = primordials;
 
@@ -38,7 +38,7 @@ function runAbortSteps(signal) {
   const algorithms = s.algorithms;
   s.algorithms = [];
   for (const fn of algorithms) fn();
-  signal.dispatchEvent(new Event("abort"));
+  signal.dispatchEvent(trustedEvent(new Event("abort")));
 }
 
 export class AbortSignal extends EventTarget {
@@ -77,25 +77,33 @@ export class AbortSignal extends EventTarget {
     if (arguments.length === 0) throw new TypeErr("Failed to execute 'any' on 'AbortSignal': 1 argument required, but only 0 present.");
     const list = [...signals];
     for (const sig of list) S(sig);
-    const result = newSignal();
-    for (const sig of list) {
-      if (S(sig).aborted) { const r = S(result); r.aborted = true; r.reason = S(sig).reason; return result; }
-    }
-    const r = S(result);
-    r.dependent = true;
-    for (const sig of list) {
-      const s = S(sig);
-      const sources = s.dependent ? s.sources : [sig];
-      for (const source of sources) {
-        if (r.sources.indexOf(source) !== -1) continue;
-        ArrayPrototypePush(r.sources, source);
-        ArrayPrototypePush(S(source).dependents, result);
-      }
-    }
-    return result;
+    return dependentSignal(list);
   }
   get [Symbol.toStringTag]() { return "AbortSignal"; }
 }
+
+/** DOM "create a dependent abort signal" from a list of AbortSignals (AbortSignal.any(), Request's signal). */
+export function dependentSignal(list) {
+  const result = newSignal();
+  for (const sig of list) {
+    if (S(sig).aborted) { const r = S(result); r.aborted = true; r.reason = S(sig).reason; return result; }
+  }
+  const r = S(result);
+  r.dependent = true;
+  for (const sig of list) {
+    const s = S(sig);
+    const sources = s.dependent ? s.sources : [sig];
+    for (const source of sources) {
+      if (r.sources.indexOf(source) !== -1) continue;
+      ArrayPrototypePush(r.sources, source);
+      ArrayPrototypePush(S(source).dependents, result);
+    }
+  }
+  return result;
+}
+
+/** Whether `v` is an AbortSignal. */
+export function isAbortSignal(v) { return v !== null && typeof v === "object" && WeakMapGet(state, v) !== undefined; }
 
 export class AbortController {
   #signal = newSignal();

@@ -64,9 +64,13 @@ export class Blob {
   get [Symbol.toStringTag]() { return "Blob"; }
   /** The bytes, not copied (the runtime never changes them). */
   static bytesOf(blob) { return blob.#bytes; }
+  /** A Blob of `bytes` (kept, not copied) whose type is `type` as given (body.blob(): a serialised MIME type). */
+  static withType(bytes, type) { const b = new Blob(); b.#bytes = bytes; b.#type = type; return b; }
 }
 export const blobBytes = Blob.bytesOf;
+export const blobWithType = Blob.withType;
 delete Blob.bytesOf;
+delete Blob.withType;
 
 export class File extends Blob {
   #name;

@@ -5,9 +5,10 @@
 // The host takes a response body through takeBodyForHost(): buffered bytes, or a reader of its stream.
 import { primordials } from "./00_infra.js";
 import { streams } from "./06_streams.js";
-import { Blob, blobBytes } from "./21_blob.js";
+import { Blob, blobBytes, blobWithType } from "./21_blob.js";
 import { FormData, parseFormData, serializeMultipart } from "./21_formdata.js";
 import { URLSearchParams } from "./10_url.js";
+import { extractMimeType, serializeMimeType } from "./19_mime.js";
 
 const { ArrayBufferIsView, ArrayBuffer: AB, Uint8Array: U8, TypeError: TypeErr, String: Str, JSONParse, PromiseReject,
   PromiseResolve, ObjectDefineProperty, ObjectPrototypeToString, ArrayPrototypePush, PromisePrototypeThen, MathFloor } = primordials;
@@ -90,14 +91,15 @@ export function readAll(reader, onChunk = undefined) {
   return PromisePrototypeThen(reader.read(), step);
 }
 
-/** Marks the body used and resolves to its bytes (all readers go through here). */
+/** Marks a non-null body used and resolves to its bytes (all readers go through here). */
 export function consumeBody(state) {
   if (bodyUsed(state)) return PromiseReject(new TypeErr(USED));
   if (state.source !== null && state.source.kind === "stream" && state.source.stream.locked) {
     return PromiseReject(new TypeErr("The body's ReadableStream is locked to a reader."));
   }
-  state.used = true;
+  // Fetch "consume body": a null body reads as no bytes and is never marked used.
   if (state.source === null) return PromiseResolve(new U8(0));
+  state.used = true;
   if (state.source.kind === "bytes") return PromiseResolve(state.source.bytes);
   return readAll(state.source.stream.getReader());
 }
@@ -133,6 +135,23 @@ export function cloneBodyState(state) {
   return newBodyState(state.source);
 }
 
+/**
+ * The body of an upload that is still arriving: a byte stream whose every pull asks the host for the next chunk
+ * (`read()` resolves to { chunk: Uint8Array } or { done: true }, and rejects if the upload fails).
+ */
+export function hostStreamSource(read) {
+  const stream = new (streams().ReadableStream)({
+    type: "bytes",
+    pull(c) {
+      return PromisePrototypeThen(read(), (r) => {
+        if (r.done) c.close();
+        else if (r.chunk.length > 0) c.enqueue(r.chunk);
+      });
+    },
+  });
+  return { kind: "stream", stream };
+}
+
 /** The body as a ReadableStream (Fetch: a body is always a stream); a buffered body becomes one. */
 export function bodyStream(state) {
   if (state.source === null) return null;
@@ -156,8 +175,10 @@ export function installBodyMixin(klass, getState) {
     arrayBuffer() { return consumeBody(getState(this)).then((b) => copyBytes(b).buffer); },
     bytes() { return consumeBody(getState(this)).then((b) => copyBytes(b)); },
     blob() {
-      const type = this.headers.get("content-type");
-      return consumeBody(getState(this)).then((b) => new Blob([b], { type: type === null ? "" : type }));
+      // Fetch: the type is the serialised MIME type extracted from Content-Type ("" on failure).
+      const mime = extractMimeType(this.headers.get("content-type"));
+      const type = mime === null ? "" : serializeMimeType(mime);
+      return consumeBody(getState(this)).then((b) => blobWithType(copyBytes(b), type));
     },
     formData() {
       const type = this.headers.get("content-type");

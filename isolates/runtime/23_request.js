@@ -3,6 +3,7 @@ import { defineGlobal, primordials } from "./00_infra.js";
 import { Headers, fillHeaders, headersSetGuard } from "./20_headers.js";
 import { cloneBodyState, extractBody, installBodyMixin, newBodyState } from "./22_body.js";
 import { URL } from "./10_url.js";
+import { dependentSignal, isAbortSignal } from "./03_abort.js";
 
 const { TypeError: TypeErr, String: Str, StringPrototypeToUpperCase, RegExpPrototypeTest, ArrayPrototypeIndexOf } = primordials;
 
@@ -52,7 +53,15 @@ export class Request {
       throw new TypeErr(`Failed to construct 'Request': Invalid redirect value: ${this.#redirect}`);
     }
     this.#cf = init.cf !== undefined ? init.cf : base ? base.#cf : undefined;
-    this.#signal = init.signal !== undefined ? init.signal : base ? base.#signal : null;
+    // Fetch: the request's signal follows init.signal if given (null: none), else the input Request's signal.
+    let signal = base ? base.#signal : null;
+    if (init.signal !== undefined) {
+      if (init.signal !== null && !isAbortSignal(init.signal)) {
+        throw new TypeErr("Failed to construct 'Request': member signal is not of type 'AbortSignal'.");
+      }
+      signal = init.signal;
+    }
+    this.#signal = dependentSignal(signal === null ? [] : [signal]);
     this.#headers = new Headers();
     if (init.headers !== undefined) fillHeaders(this.#headers, init.headers);
     else if (base) fillHeaders(this.#headers, base.#headers);
@@ -90,7 +99,7 @@ export class Request {
   clone() {
     const r = new Request(this.#url, { method: this.#method, headers: this.#headers, redirect: this.#redirect, cf: this.#cf });
     r.#body = cloneBodyState(this.#body);
-    r.#signal = this.#signal;
+    r.#signal = dependentSignal([this.#signal]);
     return r;
   }
 

@@ -71,7 +71,7 @@ function queueMicrotask(callback) {
 defineGlobal("setTimeout", setTimeout);
 defineGlobal("setInterval", setInterval);
 defineGlobal("clearTimeout", clearTimeout);
-defineGlobal("clearInterval", clearTimeout);
+defineGlobal("clearInterval", function clearInterval(id) { clearTimeout(id); });
 defineGlobal("queueMicrotask", queueMicrotask);
 
 // scheduler.wait(ms, { signal }) (workerd): a promise resolved after `ms` on the request's timers;

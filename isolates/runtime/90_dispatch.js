@@ -1,20 +1,22 @@
 // The bridge functions Python calls: init, dispatch, poll, finish, moduleExports.
 // Every call returns a JSON string (never an object: only strings cross to Python).
 import {
-  beginRequest, bridge, bytesToLatin1, currentGeneration, defineGlobal, deliverResults, endRequest, latin1ToBytes,
+  beginRequest, bridge, bytesToLatin1, currentGeneration, defineGlobal, deliverResults, endRequest, hostCall,
+  latin1ToBytes,
   outstandingOps, primordials, pushLog, requestActive, setNow, takeLogs, takeOps,
 } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
 import { Event, EventTarget, dispatchRethrowing, listenerCount } from "./02_event.js";
 import { headersList } from "./20_headers.js";
-import { bodyUsed, bytesSource, readAll, takeBodyForHost } from "./22_body.js";
+import { bodyUsed, bytesSource, hostStreamSource, takeBodyForHost } from "./22_body.js";
 import { requestFromHost } from "./23_request.js";
 import { Response, responseBodyState } from "./23_response.js";
 import { reseed } from "./30_crypto.js";
 import { nextTimerDelay, runDueTimers } from "./40_timers.js";
 
 const { JSONParse, JSONStringify, ObjectKeys, ObjectPrototypeHasOwnProperty, ArrayPrototypePush, PromiseResolve,
-  PromisePrototypeThen, TypeError: TypeErr, String: Str, ReflectApply, ObjectFreeze, ArrayPrototypeIndexOf } = primordials;
+  PromisePrototypeThen, TypeError: TypeErr, String: Str, ReflectApply, ObjectFreeze, ArrayPrototypeIndexOf,
+  ArrayPrototypeJoin, ArrayBufferIsView, ObjectPrototypeToString, Uint8Array: U8 } = primordials;
 
 const HANDLER_NAMES = ["fetch", "scheduled", "queue", "tail", "trace", "email", "alarm", "test"];
 
@@ -181,7 +183,9 @@ bridge.dispatch = function dispatch(reqJson) {
   // Everything from here on may run code a worker can break (npm code uses ordinary built-ins): an
   // exception fails this request, never the bridge.
   try {
-    const body = msg.body === null || msg.body === undefined ? null : bytesSource(latin1ToBytes(msg.body));
+    const body = msg.bodyStream === true
+      ? hostStreamSource(readUpload)
+      : msg.body === null || msg.body === undefined ? null : bytesSource(latin1ToBytes(msg.body));
     const cf = msg.cf !== null && typeof msg.cf === "object" ? msg.cf : {};
     const request = requestFromHost(msg.method, msg.url, msg.headers, body, cf);
     if (format === "modules") {
@@ -204,9 +208,16 @@ bridge.dispatch = function dispatch(reqJson) {
   return JSONStringify(settle(state(true)));
 };
 
-/** A request whose response is known and that has no waitUntil work is closed at once (one crossing). */
+/** The next part of an upload that is still arriving (host op op_body_read). */
+function readUpload() {
+  return PromisePrototypeThen(hostCall("op_body_read", null), (r) =>
+    r.done ? { done: true } : { done: false, chunk: latin1ToBytes(r.chunk) });
+}
+
+/** A request whose response is known (its body complete) and that has no waitUntil work is closed at once. */
 function settle(st) {
-  if ((st.s === "done" || st.s === "error") && st.waitUntil === 0) {
+  const complete = ((st.s === "done" && !st.stream) || st.s === "error" || (st.s === "streaming" && st.end));
+  if (complete && st.waitUntil === 0) {
     finishInternal();
     st.finished = true;
     const late = takeLogs();
@@ -230,6 +241,41 @@ bridge.finish = function finish() {
   return JSONStringify({ logs: takeLogs() });
 };
 
+function responseHeaders(r) {
+  const headers = [];
+  const list = headersList(r.response.headers);
+  for (let i = 0; i < list.length; i++) ArrayPrototypePush(headers, [list[i][0], list[i][1]]);
+  return headers;
+}
+
+/** Reads a response body stream as its producer writes it; each chunk waits in `r.stream` for the next poll. */
+function pumpStream(r, reader) {
+  const st = r.stream;
+  const fail = (e) => {
+    if (r !== req) return;
+    st.error = errorInfo(e);
+    st.done = true;
+    st.activity++;
+  };
+  const step = (result) => {
+    if (r !== req) return undefined; // the request is over: nobody reads any more
+    if (result.done) {
+      st.done = true;
+      st.activity++;
+      return undefined;
+    }
+    const v = result.value;
+    if (!ArrayBufferIsView(v) || ObjectPrototypeToString(v) !== "[object Uint8Array]") {
+      fail(new TypeErr("This ReadableStream did not return bytes."));
+      return undefined;
+    }
+    ArrayPrototypePush(st.chunks, bytesToLatin1(new U8(v.buffer, v.byteOffset, v.byteLength)));
+    st.activity++;
+    return PromisePrototypeThen(reader.read(), step, fail);
+  };
+  PromisePrototypeThen(reader.read(), step, fail);
+}
+
 function state(ready) {
   const r = req;
   if (!r.reported && r.error !== null) {
@@ -246,28 +292,38 @@ function state(ready) {
       const taken = takeBodyForHost(bodyState);
       r.body = taken.bytes;
       if (taken.reader !== null) {
-        // A stream body is read to its end inside the isolate for now (Python polls while chunks arrive).
-        r.chunks = 0;
-        r.chunksSeen = -1;
-        PromisePrototypeThen(readAll(taken.reader, () => { r.chunks++; }), (b) => { r.body = b; r.chunks++; },
-          (e) => { if (r === req && r.error === null) r.error = errorInfo(e); });
+        // A stream body goes to the host chunk by chunk: the head now, then "streaming" states (see below).
+        r.reported = true;
+        r.stream = { chunks: [], done: false, error: null, activity: 0, seen: 0 };
+        pumpStream(r, taken.reader);
+        return {
+          s: "done", status: r.response.status, statusText: r.response.statusText, headers: responseHeaders(r),
+          body: "", stream: true, logs: takeLogs(), waitUntil: r.waitUntil,
+        };
       }
     }
-    if (r.chunks !== undefined && r.chunks !== r.chunksSeen) { r.chunksSeen = r.chunks; ready = true; }
     const bytes = r.body;
     if (bytes !== null) {
       r.reported = true;
       bodyState.used = true;
-      const headers = [];
-      const list = headersList(r.response.headers);
-      for (let i = 0; i < list.length; i++) ArrayPrototypePush(headers, [list[i][0], list[i][1]]);
       return {
-        s: "done", status: r.response.status, statusText: r.response.statusText, headers, body: bytesToLatin1(bytes),
-        logs: takeLogs(), waitUntil: r.waitUntil,
+        s: "done", status: r.response.status, statusText: r.response.statusText, headers: responseHeaders(r),
+        body: bytesToLatin1(bytes), logs: takeLogs(), waitUntil: r.waitUntil,
       };
     }
   }
   const timer = nextTimerDelay();
+  if (r.stream !== undefined && !r.streamClosed) {
+    const st = r.stream;
+    const chunk = ArrayPrototypeJoin(st.chunks, "");
+    st.chunks = [];
+    if (st.activity !== st.seen) { st.seen = st.activity; ready = true; }
+    if (st.done) r.streamClosed = true;
+    return {
+      s: "streaming", chunk, end: st.done, error: st.error, ready, timer, ops: takeOps(), outstanding: outstandingOps(),
+      logs: takeLogs(), waitUntil: r.waitUntil,
+    };
+  }
   if (r.reported) {
     if (r.waitUntil === 0) return { s: "idle", logs: takeLogs() };
     return { s: "draining", ready, timer, ops: takeOps(), outstanding: outstandingOps(), logs: takeLogs(), waitUntil: r.waitUntil };

@@ -37,7 +37,7 @@ async function lazySource(name) {
   if (!lazySources.has(name)) {
     const out = await build({
       bundle: true, format: "iife", globalName: "__edgeworker_lazy", platform: "neutral", target: "es2022",
-      minify: process.env.EDGEWORKER_MINIFY !== "0", legalComments: "inline", logLevel: "warning", write: false,
+      minify: process.env.EDGEWORKER_MINIFY !== "0", keepNames: true, legalComments: "inline", logLevel: "warning", write: false,
       mainFields: ["module", "main"], entryPoints: [LAZY[name]], plugins: [jsonAsString],
     });
     lazySources.set(name, `export default function load() {\n${out.outputFiles[0].text}\nreturn __edgeworker_lazy;\n}\n`);
@@ -58,6 +58,9 @@ const common = {
   platform: "neutral",
   target: "es2022",
   minify: process.env.EDGEWORKER_MINIFY !== "0",
+  // Minified, but classes and functions keep their names (Event.name is "Event", as on Workers): the names
+  // show in e.constructor.name, console output and error reports.
+  keepNames: true,
   legalComments: "eof",
   logLevel: "warning",
   mainFields: ["module", "main"],

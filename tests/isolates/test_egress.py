@@ -169,3 +169,22 @@ def test_blocked_reason_names_the_range() -> None:
     assert blocked_reason(ipaddress.ip_address("100.64.0.1")) == "a carrier-grade NAT address"
     assert blocked_reason(ipaddress.ip_address("::ffff:192.168.0.1")) == "a private (RFC 1918) address"
     assert blocked_reason(ipaddress.ip_address("8.8.8.8")) is None
+
+
+def test_the_nodes_admin_api_is_denied_whatever_the_allow_list_says() -> None:
+    policy = EgressPolicy.from_env(
+        {"EDGEWORKER_ALLOW_EGRESS": "127.0.0.0/8,10.0.0.0/8", "EDGEWORKER_DENY_EGRESS": "127.0.0.1:8788"}
+    )
+    with pytest.raises(EgressBlocked, match="admin API"):
+        policy.check_url("http://127.0.0.1:8788/api/workers")
+    with pytest.raises(EgressBlocked, match="admin API"):
+        policy.check_url("http://127.0.0.2:8788/")  # any loopback spelling of it
+    policy.check_url("http://127.0.0.1:8787/")  # the data plane stays reachable when allowed
+    policy.check_url("http://10.1.2.3:8788/")  # another machine's 8788 is not the node's
+
+
+def test_an_admin_api_on_every_interface_is_denied_on_this_machines_addresses() -> None:
+    policy = EgressPolicy.from_env({"EDGEWORKER_ALLOW_EGRESS": "0.0.0.0/0", "EDGEWORKER_DENY_EGRESS": "0.0.0.0:8788"})
+    with pytest.raises(EgressBlocked, match="admin API"):
+        policy.check_url("http://127.0.0.1:8788/")
+    policy.check_url("http://93.184.216.34:8788/")  # a public address is not this machine

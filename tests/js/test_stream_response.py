@@ -1,8 +1,12 @@
-"""A Response whose body is a ReadableStream reaches the host whole, also when its producer waits on timers."""
+"""A Response whose body is a ReadableStream reaches the host chunk by chunk (its head first, then
+JsIsolate.read_stream), also when its producer waits on timers; a failed or endless stream ends the body with
+StreamFailed."""
 
 from __future__ import annotations
 
-from edgeworker.isolates.engine import FetchResult, HttpRequest, JsIsolate, compile_worker
+import pytest
+
+from edgeworker.isolates.engine import FetchResult, HttpRequest, JsIsolate, StreamFailed, compile_worker
 from edgeworker.limits.outcome import Outcome
 
 WORKER = """
@@ -30,33 +34,57 @@ export default {
 """
 
 
-async def _fetch(path: str, body: bytes = b"") -> FetchResult:
+async def _fetch(path: str, body: bytes = b"") -> tuple[FetchResult, list[bytes] | StreamFailed]:
+    """The head, then the chunks (or how the stream failed)."""
     isolate = await JsIsolate.create(memory_mb=128)
     try:
         await isolate.load_worker(await compile_worker(WORKER), {})
-        return await isolate.fetch(HttpRequest("POST", f"https://t{path}", [], body, "s"), wall_ms=5000)
+        head = await isolate.fetch(HttpRequest("POST", f"https://t{path}", [], body, "s"), wall_ms=5000)
+        assert head.outcome is Outcome.OK and head.stream
+        chunks: list[bytes] = []
+        try:
+            async for chunk in isolate.read_stream():
+                chunks.append(chunk)
+        except StreamFailed as failed:
+            return head, failed
+        return head, chunks
     finally:
         isolate.close()
 
 
-async def test_slow_producer() -> None:
-    result = await _fetch("/slow")
-    assert result.outcome is Outcome.OK
-    assert result.body == b"chunk1;chunk2;chunk3;"
-    assert ("content-type", "text/plain") in result.headers
+async def test_slow_producer_arrives_chunk_by_chunk() -> None:
+    head, chunks = await _fetch("/slow")
+    assert ("content-type", "text/plain") in head.headers
+    assert chunks == [b"chunk1;", b"chunk2;", b"chunk3;"]
 
 
 async def test_request_body_streams_back() -> None:
-    result = await _fetch("/", b"\x00\xffbytes" * 1000)
-    assert result.body == b"\x00\xffbytes" * 1000
+    _, chunks = await _fetch("/", b"\x00\xffbytes" * 1000)
+    assert isinstance(chunks, list)
+    assert b"".join(chunks) == b"\x00\xffbytes" * 1000
 
 
-async def test_errored_stream_fails_the_request() -> None:
-    result = await _fetch("/error")
-    assert result.outcome is Outcome.EXCEPTION
-    assert result.error.name == "RangeError"
+async def test_errored_stream_fails_the_body() -> None:
+    _, failed = await _fetch("/error")
+    assert isinstance(failed, StreamFailed)
+    assert failed.outcome is Outcome.EXCEPTION
+    assert failed.error is not None and failed.error.name == "RangeError"
 
 
-async def test_stream_that_never_ends_never_responds() -> None:
-    result = await _fetch("/never")
-    assert result.outcome is Outcome.NEVER_RESPONDED
+async def test_stream_that_never_ends_is_cut() -> None:
+    _, failed = await _fetch("/never")
+    assert isinstance(failed, StreamFailed)
+    assert failed.outcome is Outcome.NEVER_RESPONDED
+
+
+@pytest.mark.parametrize("path", ["/slow"])
+async def test_the_request_closes_when_the_stream_ends(path: str) -> None:
+    isolate = await JsIsolate.create(memory_mb=128)
+    try:
+        await isolate.load_worker(await compile_worker(WORKER), {})
+        await isolate.fetch(HttpRequest("GET", f"https://t{path}", [], b"", "s"), wall_ms=5000)
+        assert [c async for c in isolate.read_stream()]
+        done = await isolate.finish(wall_ms=1000)
+        assert done.outcome is Outcome.OK and not done.condemned
+    finally:
+        isolate.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -275,3 +275,52 @@ async def test_a_worker_at_its_isolate_cap_queues_then_gets_503(tmp_path: Path) 
         assert 'edgeworker_limit_exceeded_total{limit="concurrency",worker="sleepy"} 1.0' in metrics
     finally:
         proc.stop()
+
+
+async def test_body_script_and_response_size_limits(tmp_path: Path) -> None:
+    proc = NodeProcess(tmp_path, "--max-body-mb", "1", "--max-script-mb", "1", "--max-response-mb", "1").start()
+    try:
+        echo = "export default { async fetch(r) { return new Response(await r.arrayBuffer()); } }"
+        await proc.deploy("sizes", echo)
+        async with proc.client() as client:
+            ok = await client.post("/", content=b"x" * 1000, headers={"host": "sizes.localhost"})
+            assert ok.status_code == 200 and len(ok.content) == 1000
+            too_big = await client.post("/", content=b"x" * (1024 * 1024 + 1), headers={"host": "sizes.localhost"})
+            assert too_big.status_code == 413
+            assert too_big.headers["x-edgeworker-request-id"] in too_big.text
+
+            async def chunked() -> AsyncIterator[bytes]:  # no content-length: counted as it arrives
+                for _ in range(20):
+                    yield b"y" * 100_000
+
+            streamed = await client.post("/", content=chunked(), headers={"host": "sizes.localhost"})
+            assert streamed.status_code == 413
+        big = "export default { fetch() { return new Response('z'.repeat(2 * 1024 * 1024)); } }"
+        await proc.deploy("bigresponse", big)
+        r = await proc.get("bigresponse.localhost")
+        assert_limit_page(r, "response size")
+        script = "// " + "p" * (1024 * 1024) + "\nexport default { fetch() { return new Response('') } }"
+        huge = await proc.deploy("hugescript", script)
+        assert huge.status_code == 400 and "limit of 1 MB" in huge.json()["error"]
+        async with httpx.AsyncClient(base_url=proc.admin_url) as bare:
+            metrics = (await bare.get("/metrics")).text
+        assert 'edgeworker_limit_exceeded_total{limit="size",worker="sizes"} 2.0' in metrics
+    finally:
+        proc.stop()
+
+
+async def test_subrequests_are_capped_and_counted(node: NodeProcess) -> None:
+    many = """export default { async fetch() {
+      const errors = [];
+      for (let i = 0; i < 4; i++) {
+        try { await fetch('http://127.0.0.1:9/'); } catch (e) { errors.push(e.message); }
+      }
+      return Response.json(errors);
+    } }"""
+    await node.deploy("fetcher", many, limits={"subrequests": 2})
+    errors = (await call(node, "fetcher.localhost")).json()
+    assert errors[2:] == ["Too many subrequests by single Worker invocation."] * 2
+    assert all("Too many" not in e for e in errors[:2])  # the first two were tried (and refused by egress)
+    async with httpx.AsyncClient(base_url=node.admin_url) as bare:
+        metrics = (await bare.get("/metrics")).text
+    assert 'edgeworker_limit_exceeded_total{limit="subrequests",worker="fetcher"} 1.0' in metrics

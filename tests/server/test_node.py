@@ -105,9 +105,12 @@ async def test_a_worker_that_kills_its_host_costs_only_itself(tmp_path: Path) ->
 
             # with the healthy worker on other hosts... here one host: its in-flight requests are the cost.
             caller = asyncio.create_task(keep_calling_healthy())
-            for _ in range(2):
-                await client.get("/", headers={"host": "bomber.localhost"}, timeout=60)
-            quarantined = await client.get("/", headers={"host": "bomber.localhost"})
+            # (an attempt may instead be stopped by the memory watch before V8 aborts: that is no crash, so keep on
+            # until the third crash quarantines it)
+            for _ in range(6):
+                quarantined = await client.get("/", headers={"host": "bomber.localhost"}, timeout=60)
+                if "quarantined" in quarantined.text:
+                    break
             stop.set()
             served = await caller
         assert quarantined.status_code == 503

@@ -1,0 +1,10 @@
+// WebIDL pair iterators: @@iterator is entries(), and the iterator's class string.
+export default {
+  async fetch() {
+    const h = new Headers({ a: "1" });
+    return respond({
+      iteratorIsEntries: Headers.prototype[Symbol.iterator] === Headers.prototype.entries,
+      iterTag: Object.prototype.toString.call(h.entries()),
+    });
+  },
+};

@@ -1,0 +1,15 @@
+// Iterating while deleting and adding names: the iterator sees the list as it is at each step.
+export default {
+  async fetch() {
+    const h = new Headers({ a: "1", b: "2", c: "3" });
+    const seen = [];
+    for (const [name] of h) {
+      seen.push(name);
+      if (name === "a") {
+        h.delete("b");
+        h.set("d", "4");
+      }
+    }
+    return respond({ seen, final: [...h] });
+  },
+};

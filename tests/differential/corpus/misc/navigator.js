@@ -1,0 +1,6 @@
+// navigator.userAgent identifies Workers.
+export default {
+  async fetch() {
+    return respond({ userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency });
+  },
+};

@@ -1,0 +1,10 @@
+// A null-body status (204, 205, 304) with a non-null body, even an empty string, throws TypeError.
+export default {
+  async fetch() {
+    return respond({
+      s304: ts(() => new Response("", { status: 304 }).status),
+      s204: ts(() => new Response("", { status: 204 }).status),
+      s205: ts(() => new Response(new Uint8Array(0), { status: 205 }).status),
+    });
+  },
+};
