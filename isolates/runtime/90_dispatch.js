@@ -43,6 +43,7 @@ function copyInto(target, source) {
 }
 
 bridge.init = function init(envJson) {
+  bridge.endWasmLoading(); // the worker has loaded: from now on no wasm is compiled (see 44_wasm.js)
   const config = JSONParse(envJson);
   env = {};
   copyInto(env, config.vars);

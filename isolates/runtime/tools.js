@@ -419,7 +419,7 @@ function modulePrefix(rec, index) {
 const LOADER = `function(gens, table) {
   const defineProperty = Object.defineProperty, create = Object.create, preventExtensions = Object.preventExtensions;
   const ObjectKeys = Object.keys, toStringTag = Symbol.toStringTag;
-  const JSONParse = JSON.parse, atob = globalThis.atob, Uint8ArrayC = Uint8Array, WasmModule = WebAssembly.Module;
+  const JSONParse = JSON.parse, atob = globalThis.atob, Uint8ArrayC = Uint8Array, wasmModule = globalThis.__edgeworker.wasmModule;
   const charCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt);
   const exportsObject = globalThis.__edgeworker.moduleExports();
   const n = table.length, locals = [], namespaces = [], setters = [], bytes = (b64) => {
@@ -445,7 +445,7 @@ const LOADER = `function(gens, table) {
     if (m.t === "esm") continue;
     let value;
     try {
-      value = m.t === "text" ? m.v : m.t === "json" ? JSONParse(m.v) : m.t === "data" ? bytes(m.v).buffer : new WasmModule(bytes(m.v));
+      value = m.t === "text" ? m.v : m.t === "json" ? JSONParse(m.v) : m.t === "data" ? bytes(m.v).buffer : wasmModule(bytes(m.v));
     } catch (e) {
       throw new e.constructor(\`\${m.n}: \${e.message}\`);
     }
