@@ -5,6 +5,7 @@
 import { defineGlobal, hostCall, primordials } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
 import { isAbortSignal } from "./03_abort.js";
+import { fromB64, toB64 } from "./09_base64.js";
 import { headersList, headersSetGuard } from "./20_headers.js";
 import { consumeBody } from "./22_body.js";
 import { Request, requestBodyState } from "./23_request.js";
@@ -13,39 +14,6 @@ import { Response } from "./23_response.js";
 const { TypeError: TypeErr, Promise: P, PromisePrototypeThen, ObjectDefineProperty, ArrayPrototypePush,
   ArrayPrototypeIndexOf, StringPrototypeCharCodeAt, Uint8Array: U8, Error: Err } = primordials;
 
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const B64_DECODE = new U8(256).fill(255);
-for (let i = 0; i < 64; i++) B64_DECODE[StringPrototypeCharCodeAt(B64, i)] = i;
-
-function toB64(bytes) {
-  let out = "";
-  let chunk = "";
-  const n = bytes.length;
-  let i = 0;
-  for (; i + 2 < n; i += 3) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    chunk += B64[v >> 18] + B64[(v >> 12) & 63] + B64[(v >> 6) & 63] + B64[v & 63];
-    if (chunk.length > 8192) { out += chunk; chunk = ""; }
-  }
-  if (i < n) {
-    const v = (bytes[i] << 16) | (i + 1 < n ? bytes[i + 1] << 8 : 0);
-    chunk += B64[v >> 18] + B64[(v >> 12) & 63] + (i + 1 < n ? B64[(v >> 6) & 63] : "=") + "=";
-  }
-  return out + chunk;
-}
-
-function fromB64(s) {
-  let len = s.length;
-  while (len > 0 && s[len - 1] === "=") len--;
-  const out = new U8((len * 3) >> 2);
-  let o = 0, acc = 0, bits = 0;
-  for (let i = 0; i < len; i++) {
-    acc = (acc << 6) | B64_DECODE[StringPrototypeCharCodeAt(s, i)];
-    bits += 6;
-    if (bits >= 8) { bits -= 8; out[o++] = (acc >> bits) & 255; }
-  }
-  return out;
-}
 
 const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
 
