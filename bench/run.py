@@ -1,14 +1,18 @@
 """edgeworker against Cloudflare's workerd and plain Starlette, in the same run, on this machine.
 
-    python bench/run.py [--seconds 5] [--rounds 3] [--connections 32] [--workers 1000] [--quick]
+    python bench/run.py [--seconds 5] [--rounds 3] [--connections 32] [--workers 1000] [--starts 30] [--serial 20]
+                        [--quick]
 
 On first run it installs what it needs into ignored folders: wrk (Debian's package) if missing, and the pinned
 npm package `workerd` (bench/package.json + package-lock.json, `npm ci` into bench/node_modules). It then starts,
 on free loopback ports: an edgeworker node with default settings, one with `--isolate-hosts 1`, a plain-Starlette
 baseline (bench/starlette_app.py) and workerd serving the same worker files (bench/workers/*.js, config generated
 into bench/.workerd/). Each scenario is driven with `wrk -t2 -cC -dSs` on every server in alternation, ROUNDS
-times, and the table gives the medians and the ratios from this run. Afterwards: isolate start times, memory per
-warm idle isolate, 1,000 distinct workers (edgeworker only) and the CPU split per request.
+times, and the table gives the medians and the ratios from this run. Also: each scenario's latency with one client
+sending one request at a time, isolate start times (from a warm spare and from nothing), memory per warm idle isolate,
+1,000 distinct workers requested round-robin (edgeworker only) with the node's total RSS, and where the CPU of a
+hello request goes (per-thread CPU accounting, plus a py-spy profile). Numbers on a shared machine are noisy: read the
+same-run ratios. The whole run takes about 5-6 minutes on 2 cores.
 
 `--quick` is about two minutes: 2 s per run, 1 round, 300 workers.
 """
@@ -276,6 +280,8 @@ def wrk(
         requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     except (AttributeError, ValueError):
         raise RuntimeError(f"could not read wrk's output for {target}:\n{out}") from None
+    if seconds > 1 and (requests == 0 or "errors" in out):  # not for the 1 s warm-ups
+        log(f"wrk against {target.server} {target.host}:\n{out}")
     errors = 0
     m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     if m:
@@ -400,13 +406,13 @@ def check(target: Target, scenario: Scenario, post_body: bytes) -> None:
             assert len(r.content) == 1 << 20 and set(r.content) == {ord("x")}, (target.server, len(r.content))
 
 
-def timed(target: Target, scenario: Scenario, post_body: bytes) -> float:
+def timed(client: httpx.Client, target: Target, scenario: Scenario, post_body: bytes) -> float:
     headers = {"host": target.host}
     t0 = time.perf_counter()
     if scenario.key == "echo":
-        r = httpx.post(target.url, content=post_body, headers={**headers, "content-type": "application/json"})
+        r = client.post(target.url, content=post_body, headers={**headers, "content-type": "application/json"})
     else:
-        r = httpx.get(target.url, headers=headers, timeout=30)
+        r = client.get(target.url, headers=headers)
     r.raise_for_status()
     return (time.perf_counter() - t0) * 1000
 
@@ -440,7 +446,8 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
     procs: list[subprocess.Popen] = []
     nodes: list[NodeProcess] = []
     results: dict[tuple[str, str], Row] = {}
-    cpu_split: dict[str, float] = {}
+    cpu_split: dict[str, float] = {}  # ns of CPU over all measured hello runs on the default node
+    profiled_requests = 0
     extra: dict[str, object] = {}
     client = httpx.Client(timeout=60)
     try:
@@ -483,8 +490,8 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         serial: dict[tuple[str, str], list[float]] = {}
         for s in SCENARIOS:
             for t in targets(s):
-                times = [timed(t, s, post_body) for _ in range(5 + args.serial)][5:]
-                serial[(s.key, t.server)] = times
+                with httpx.Client(timeout=30) as one:  # one keep-alive connection
+                    serial[(s.key, t.server)] = [timed(one, t, s, post_body) for _ in range(5 + args.serial)][5:]
 
         # ---- throughput, alternating
         assert ew.proc is not None
@@ -511,7 +518,8 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
                                     part = "isolate hosts, main thread (Python: event loop, IPC, mini-racer calls)"
                                 else:
                                     part = "isolate hosts, other threads (V8 isolate threads)"
-                                cpu_split[part] = cpu_split.get(part, 0) + (ns - threads.get(tid, 0)) / run.requests
+                                cpu_split[part] = cpu_split.get(part, 0) + ns - threads.get(tid, 0)
+                        profiled_requests += run.requests
                     results.setdefault((s.key, t.server), Row()).runs.append(run)
 
         # ---- where the Python time goes: py-spy on the front process and both hosts during an extra hello run
@@ -647,7 +655,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         for (key, server), row in results.items():
             if key != s.key:
                 continue
-            ratio = "" if server == "edgeworker" else f"{ew_row.rps / row.rps:.2f}"
+            ratio = "" if server == "edgeworker" else (f"{ew_row.rps / row.rps:.2f}" if row.rps else "—")
             print(f"| {s.title} | {server} | {row.line()} | {ratio} |")
     hello_ew = results[("hello", "edgeworker")].rps
     print()
@@ -665,7 +673,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
     print('- SHA-256: the worker runs with `limits: {"cpu_ms": 5000}` on edgeworker; no Starlette row (hashlib is C)')
     print("- not measured: outbound fetch() to a local upstream, KV get (no KV yet)\n")
 
-    print("### One client, one request at a time (p50 / p99 ms over the sequential requests, new connection each)\n")
+    print("### One client, one request at a time (p50 / p99 ms; httpx, one keep-alive connection)\n")
     servers = list(dict.fromkeys(server for (_, server) in serial))
     print("| scenario | " + " | ".join(servers) + " |")
     print("|---|" + "---:|" * len(servers))
@@ -723,11 +731,12 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
     print("|---|---:|---:|")
     total = sum(cpu_split.values())
     for part, ns in cpu_split.items():
-        print(f"| {part} | {ns / 1000:.0f} | {ns / total:.0%} |")
-    print(f"| total | {total / 1000:.0f} | |")
+        print(f"| {part} | {ns / profiled_requests / 1000:.0f} | {ns / total:.0%} |")
+    print(f"| total | {total / profiled_requests / 1000:.0f} | |")
     print(
         "\n- from the kernel's per-thread CPU accounting (/proc/PID/task/TID/schedstat) of the node and its isolate "
-        "hosts, read before and after each measured hello run and divided by the requests wrk completed. "
+        "hosts, read before and after each measured hello run, summed over the rounds and divided by the requests wrk "
+        "completed in them. "
         "In a host, the main thread is Python; the other threads are the isolates' V8 threads (one per mini-racer "
         "context; V8 runs single-threaded), so their CPU is JS plus V8's side of each call and its thread wake-ups."
     )

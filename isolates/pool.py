@@ -35,6 +35,8 @@ QUARANTINE_STRIKES = 3
 QUARANTINE_WINDOW_S = 300.0
 # A worker whose request hit the CPU limit runs at the lowest scheduling priority for this long afterwards.
 CPU_PENALTY_S = 30.0
+# How long a request waits for an isolate of its worker that has answered and is settling, before making another.
+FINISHING_WAIT_S = 0.05
 PENALTY_NICE = 19
 # fetch() between workers of the node goes at most 16 deep; nested requests may exceed a worker's isolate cap by
 # that much, so a worker calling itself cannot wait forever for an isolate its own callers hold
@@ -341,6 +343,7 @@ class IsolatePool:
         self.quarantined: set[tuple[str, int]] = set()
         self._live: dict[str, int] = {}  # worker -> live version; isolates of other versions are not reused
         self._cpu_exceeded_at: dict[str, float] = {}
+        self._finishing: dict[tuple[str, int], int] = {}  # isolates that answered and are settling, per version
         self._background: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._reaper: asyncio.Task[None] | None = None
@@ -577,6 +580,7 @@ class IsolatePool:
 
     async def _acquire(self, script: WorkerScript, nested: bool = False) -> Isolate:
         deadline = time.monotonic() + self.settings.queue_timeout_s
+        waited_for_finishing = False
         while True:
             if script.key in self.quarantined:
                 raise Quarantined(script.name)
@@ -587,6 +591,17 @@ class IsolatePool:
                     iso.busy = True
                     return iso
                 self._forget(iso, "host_retired")
+            if not waited_for_finishing and self._finishing.get(script.key, 0) > 0:
+                # one of its isolates has answered and is just settling (see the host's "fin"): it is free in a
+                # moment, far sooner than a new isolate would be ready
+                waited_for_finishing = True
+                fut_free: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                self._waiters[script.name].append(fut_free)
+                try:
+                    await asyncio.wait_for(fut_free, FINISHING_WAIT_S)
+                except TimeoutError:
+                    pass
+                continue
             # a worker that keeps hitting its CPU limit gets one isolate at a time, at the lowest priority
             cap = 1 if self._nice(script.name) else self.settings.max_isolates_per_worker
             if nested:  # a fetch() from a worker of this node, whose caller holds an isolate: never wait on ourselves
@@ -729,8 +744,12 @@ class IsolatePool:
         condemned = bool(header.get("condemned"))
         if header.get("fin") and not condemned:
             host.in_flight[label] += 1
+            self._finishing[script.key] = self._finishing.get(script.key, 0) + 1
 
             def finished(fin: dict[str, Any]) -> None:
+                self._finishing[script.key] -= 1
+                if not self._finishing[script.key]:
+                    del self._finishing[script.key]
                 host.in_flight[label] -= 1
                 if not host.in_flight[label]:
                     host.in_flight.pop(label, None)
