@@ -21,14 +21,23 @@ export class DOMException extends Err {
     if (options !== null && typeof options === "object" && "cause" in options) {
       ObjectDefineProperty(this, "cause", { value: options.cause, writable: true, configurable: true });
     }
-    // Give the instance a useful stack ("Name: message\n at ...").
-    const stack = new Err(this.#message).stack;
-    if (typeof stack === "string") {
-      ObjectDefineProperty(this, "stack", {
-        value: this.#name + ": " + this.#message + stack.slice(stack.indexOf("\n") === -1 ? stack.length : stack.indexOf("\n")),
-        writable: true, configurable: true,
-      });
-    }
+    // Give the instance a useful stack ("Name: message\n at ..."), formatted on first read only: formatting a
+    // stack makes V8 compute the source positions of every function on it, re-parsing them (the whole streams
+    // polyfill, which makes a DOMException when it loads, is one such function).
+    const holder = new Err(this.#message);
+    const header = this.#name + ": " + this.#message;
+    let formatted = null;
+    ObjectDefineProperty(this, "stack", {
+      get() {
+        if (formatted === null) {
+          const stack = holder.stack;
+          formatted = typeof stack === "string" ? header + stack.slice(stack.indexOf("\n") === -1 ? stack.length : stack.indexOf("\n")) : header;
+        }
+        return formatted;
+      },
+      set(value) { ObjectDefineProperty(this, "stack", { value, writable: true, configurable: true }); },
+      configurable: true,
+    });
   }
   get name() { return this.#name; }
   get message() { return this.#message; }

@@ -10,6 +10,8 @@ const CREATE = Sym("create");
 const state = new primordials.WeakMap(); // AbortSignal → { aborted, reason, algorithms, sources, dependents, dependent, onabort }
 const WeakMapGet = primordials.uncurryThis(WeakMap.prototype.get);
 const WeakMapSet = primordials.uncurryThis(WeakMap.prototype.set);
+const WR = WeakRef;
+const WeakRefDeref = primordials.uncurryThis(WeakRef.prototype.deref);
 
 function S(signal) {
   const s = signal !== null && typeof signal === "object" ? WeakMapGet(state, signal) : undefined;
@@ -25,7 +27,9 @@ function signalAbort(signal, reason) {
   s.aborted = true;
   s.reason = reason === undefined ? new DOMException("signal is aborted without reason", "AbortError") : reason;
   const toAbort = [];
-  for (const dep of s.dependents) {
+  for (const ref of s.dependents) {
+    const dep = WeakRefDeref(ref);
+    if (dep === undefined) continue;
     const d = S(dep);
     if (!d.aborted) { d.aborted = true; d.reason = s.reason; ArrayPrototypePush(toAbort, dep); }
   }
@@ -45,7 +49,7 @@ export class AbortSignal extends EventTarget {
   constructor(key = undefined) {
     if (key !== CREATE) throw new TypeErr("Illegal constructor");
     super();
-    WeakMapSet(state, this, { aborted: false, reason: undefined, algorithms: [], sources: [], dependents: [], dependent: false, onabort: null, handler: null });
+    WeakMapSet(state, this, { aborted: false, reason: undefined, algorithms: [], sources: [], dependents: [], sweepAt: 16, dependent: false, onabort: null, handler: null });
   }
   get aborted() { return S(this).aborted; }
   get reason() { return S(this).reason; }
@@ -82,6 +86,18 @@ export class AbortSignal extends EventTarget {
   get [Symbol.toStringTag]() { return "AbortSignal"; }
 }
 
+// A source holds its dependents weakly (DOM: a weak set), so a long-lived signal given to many Requests or
+// AbortSignal.any() calls does not keep them alive; the dead references are swept as the list grows.
+function addDependent(s, signal) {
+  if (s.dependents.length >= s.sweepAt) {
+    const live = [];
+    for (const ref of s.dependents) if (WeakRefDeref(ref) !== undefined) ArrayPrototypePush(live, ref);
+    s.dependents = live;
+    s.sweepAt = live.length * 2 > 16 ? live.length * 2 : 16;
+  }
+  ArrayPrototypePush(s.dependents, new WR(signal));
+}
+
 /** DOM "create a dependent abort signal" from a list of AbortSignals (AbortSignal.any(), Request's signal). */
 export function dependentSignal(list) {
   const result = newSignal();
@@ -96,7 +112,7 @@ export function dependentSignal(list) {
     for (const source of sources) {
       if (r.sources.indexOf(source) !== -1) continue;
       ArrayPrototypePush(r.sources, source);
-      ArrayPrototypePush(S(source).dependents, result);
+      addDependent(S(source), result);
     }
   }
   return result;

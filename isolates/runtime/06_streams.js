@@ -9,7 +9,7 @@ import loadStreams from "edgeworker:lazy/streams";
 import loadFflate from "edgeworker:lazy/fflate";
 
 const { TypeError: TypeErr, String: Str, ArrayBufferIsView, ArrayBuffer: AB, Uint8Array: U8, ObjectDefineProperty,
-  ObjectPrototypeToString } = primordials;
+  ObjectPrototypeToString, Number: Num, Promise } = primordials;
 
 const STREAM_NAMES = [
   "ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader", "ReadableStreamBYOBRequest",
@@ -17,12 +17,150 @@ const STREAM_NAMES = [
   "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController", "ByteLengthQueuingStrategy",
   "CountQueuingStrategy",
 ];
-const NAMES = [...STREAM_NAMES, "TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream"];
+const NAMES = [...STREAM_NAMES, "TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
+  "IdentityTransformStream", "FixedLengthStream"];
 
 function toBytes(chunk, what) {
   if (chunk instanceof AB || ObjectPrototypeToString(chunk) === "[object ArrayBuffer]") return new U8(chunk);
   if (ArrayBufferIsView(chunk)) return new U8(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   throw new TypeErr(`${what}: the chunk must be an ArrayBuffer or an ArrayBufferView.`);
+}
+
+// ---- decompression ----------------------------------------------------------------------
+// fflate's streaming Inflate decodes the raw deflate data; the zlib (RFC 1950) and gzip (RFC 1952) framing is
+// parsed and checked here: header, Adler-32 / CRC-32 and size trailer, and the end of the stream, after which
+// any byte is an error (Compression Standard). fflate marks the end of the last block in its state `s`:
+// `s.f` (BFINAL seen) with no block in progress (`s.l`); `s.p` is the bit position in the unconsumed bytes `p`.
+
+let crcTable = null;
+function crc32(crc, bytes) {
+  if (crcTable === null) {
+    crcTable = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c;
+    }
+  }
+  let c = ~crc;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+function adler32(adler, bytes) {
+  let a = adler & 0xffff, b = adler >>> 16;
+  for (let i = 0; i < bytes.length;) {
+    const end = i + 3800 < bytes.length ? i + 3800 : bytes.length;
+    for (; i < end; i++) { a += bytes[i]; b += a; }
+    a %= 65521; b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+function concat(a, b) {
+  if (a.length === 0) return b;
+  const out = new U8(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The length of the gzip header at the start of `b`, or -1 if more bytes are needed; throws if it is invalid. */
+function gzipHeaderLength(b) {
+  if (b.length >= 1 && b[0] !== 0x1f) throw new Error("invalid gzip data");
+  if (b.length >= 2 && b[1] !== 0x8b) throw new Error("invalid gzip data");
+  if (b.length >= 3 && b[2] !== 8) throw new Error("unknown compression method");
+  if (b.length < 10) return -1;
+  const flags = b[3];
+  if (flags & 0xe0) throw new Error("invalid gzip header flags");
+  let at = 10;
+  if (flags & 4) {
+    if (b.length < at + 2) return -1;
+    at += 2 + (b[at] | (b[at + 1] << 8));
+  }
+  for (const flag of [8, 16]) {
+    if (flags & flag) {
+      while (at < b.length && b[at] !== 0) at++;
+      if (at >= b.length) return -1;
+      at++;
+    }
+  }
+  if (flags & 2) at += 2;
+  return at <= b.length ? at : -1;
+}
+
+function decompressor(f, format, enqueue) {
+  const TRAILER = format === "gzip" ? 8 : format === "deflate" ? 4 : 0;
+  let stage = format === "deflate-raw" ? "body" : "header";
+  let pending = new U8(0); // header or trailer bytes gathered so far
+  let check = format === "gzip" ? 0 : 1, size = 0;
+  let inflate = null;
+  const startBody = () => {
+    stage = "body";
+    inflate = new f.Inflate((data) => {
+      if (data.length === 0) return;
+      if (format === "gzip") check = crc32(check, data);
+      else if (format === "deflate") check = adler32(check, data);
+      size = (size + data.length) >>> 0;
+      enqueue(data);
+    });
+  };
+  if (stage === "body") startBody();
+  const trailer = (bytes) => {
+    pending = concat(pending, bytes);
+    if (pending.length > TRAILER) throw new Error("junk found after the end of the compressed data");
+    if (pending.length < TRAILER) return;
+    const p = pending;
+    if (format === "deflate") {
+      if ((((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0) !== check) throw new Error("incorrect data check");
+    } else {
+      if (((p[0] | (p[1] << 8) | (p[2] << 16) | (p[3] << 24)) >>> 0) !== check) throw new Error("incorrect data check");
+      if (((p[4] | (p[5] << 8) | (p[6] << 16) | (p[7] << 24)) >>> 0) !== size) throw new Error("incorrect length check");
+    }
+    stage = "done";
+  };
+  const push = (bytes) => {
+    if (stage === "done") {
+      if (bytes.length > 0) throw new Error("junk found after the end of the compressed data");
+      return;
+    }
+    if (stage === "header") {
+      pending = concat(pending, bytes);
+      let length;
+      if (format === "deflate") {
+        if (pending.length < 2) return;
+        const cmf = pending[0], flg = pending[1];
+        if ((cmf & 15) !== 8 || cmf >> 4 > 7 || ((cmf << 8) | flg) % 31 !== 0) throw new Error("invalid zlib header");
+        if (flg & 32) throw new Error("a preset dictionary is not supported");
+        length = 2;
+      } else {
+        length = gzipHeaderLength(pending);
+        if (length < 0) return;
+      }
+      bytes = pending.subarray(length);
+      pending = new U8(0);
+      startBody();
+    }
+    if (stage === "body") {
+      if (bytes.length === 0) return;
+      inflate.push(bytes, false);
+      const st = inflate.s;
+      if (!(st.f && !st.l)) return;
+      const rest = inflate.p.subarray((st.p + 7) >> 3);
+      inflate = null;
+      if (TRAILER === 0) {
+        stage = "done";
+        if (rest.length > 0) throw new Error("junk found after the end of the compressed data");
+        return;
+      }
+      stage = "trailer";
+      trailer(rest);
+      return;
+    }
+    trailer(bytes);
+  };
+  const finish = () => { if (stage !== "done") throw new Error("the compressed data ended too early"); };
+  return { push, finish };
 }
 
 function tag(klass, name) {
@@ -31,6 +169,9 @@ function tag(klass, name) {
 
 function build() {
   const s = loadStreams();
+  // The lazy part is minified without esbuild's keepNames (it would add a call per function, and make the first
+  // use of a stream several times slower): the classes get their names back here.
+  for (const name of STREAM_NAMES) ObjectDefineProperty(s[name], "name", { value: name, configurable: true });
   const { TransformStream } = s;
   // TextEncoderStream: UTF-8; a lone high surrogate at the end of a chunk waits for the next one.
   class TextEncoderStream {
@@ -87,39 +228,44 @@ function build() {
       throw new TypeErr(`Failed to construct '${what}': Unsupported compression format: '${format}'`);
     }
     const f = loadFflate();
-    const Codec = compress
-      ? { gzip: f.Gzip, deflate: f.Zlib, "deflate-raw": f.Deflate }[format]
-      : { gzip: f.Gunzip, deflate: f.Unzlib, "deflate-raw": f.Inflate }[format];
     let controllerRef = null;
-    let ended = false;
-    let inputBytes = 0;
-    // The smallest valid input: a gzip header and trailer, a zlib header and Adler-32, one deflate block.
-    const minimum = { gzip: 18, deflate: 6, "deflate-raw": 1 }[format];
-    const codec = new Codec((data, final) => {
-      if (data.length > 0) controllerRef.enqueue(data);
-      if (final) ended = true;
-    });
-    const push = (bytes, final, controller) => {
+    const enqueue = (data) => { if (data.length > 0) controllerRef.enqueue(data); };
+    let push, finish;
+    if (compress) {
+      const Codec = { gzip: f.Gzip, deflate: f.Zlib, "deflate-raw": f.Deflate }[format];
+      const codec = new Codec((data) => enqueue(data));
+      push = (bytes) => codec.push(bytes, false);
+      finish = () => codec.push(new U8(0), true);
+    } else {
+      ({ push, finish } = decompressor(f, format, enqueue));
+    }
+    const run = (fn, controller) => {
       controllerRef = controller;
       try {
-        codec.push(bytes, final);
+        fn();
       } catch (e) {
         throw new TypeErr(`${what}: ${e && e.message ? e.message : "invalid compressed data"}`);
       }
     };
+    let transformController = null;
     return new TransformStream({
-      transform(chunk, controller) {
-        const bytes = toBytes(chunk, what);
-        if (!compress && ended) { if (bytes.length > 0) throw new TypeErr(`${what}: junk found after the end of the compressed data`); return; }
-        inputBytes += bytes.length;
-        // fflate keeps a reference to the pushed array: give it a copy the worker cannot change.
-        push(bytes.slice(), false, controller);
-      },
-      flush(controller) {
-        if (!compress && ended) return;
-        if (!compress && inputBytes < minimum) throw new TypeErr(`${what}: the compressed data ended too early`);
-        push(new U8(0), true, controller);
-        if (!compress && !ended) throw new TypeErr(`${what}: the compressed data ended too early`);
+      start(controller) { transformController = controller; },
+      // fflate keeps a reference to the pushed array: give it a copy the worker cannot change.
+      transform(chunk, controller) { const bytes = toBytes(chunk, what).slice(); run(() => push(bytes), controller); },
+      flush(controller) { run(finish, controller); },
+    }, {
+      // The chunk's type is checked when it is written, not only when it is transformed: otherwise a write made
+      // before anyone reads would wait for the readable side forever instead of failing. A wrong chunk errors
+      // both sides, as a throw from transform() does.
+      highWaterMark: 1,
+      size(chunk) {
+        try {
+          toBytes(chunk, what);
+        } catch (e) {
+          transformController.error(e);
+          throw e;
+        }
+        return 1;
       },
     });
   }
@@ -146,7 +292,106 @@ function build() {
   }
   tag(DecompressionStream, "DecompressionStream");
 
-  return { ...s, TextEncoderStream, TextDecoderStream, CompressionStream, DecompressionStream };
+  // IdentityTransformStream and FixedLengthStream (workerd): TransformStreams whose readable side is a byte stream
+  // (BYOB readers work) and whose writable side takes only BufferSource chunks (a TypeError otherwise, erroring
+  // both sides). There is no buffering between the sides: a write settles once a read has taken its bytes.
+  // FixedLengthStream errors both sides (TypeError) when more or fewer bytes than declared go through it.
+  const { ReadableStream, WritableStream } = s;
+  function bytePair(what, highWaterMark, limit) {
+    let rc = null, wc = null, pending = null, pullWaiter = null, total = 0;
+    const fail = (e) => {
+      try { rc.error(e); } catch { /* already closed or errored */ }
+      try { wc.error(e); } catch { /* already errored */ }
+      if (pending !== null) { pending.reject(e); pending = null; }
+      throw e;
+    };
+    const deliver = () => { const p = pending; pending = null; rc.enqueue(p.bytes); p.resolve(); };
+    const readable = new ReadableStream({
+      type: "bytes",
+      start(c) { rc = c; },
+      pull() {
+        if (pending !== null) { deliver(); return undefined; }
+        return new Promise((resolve) => { pullWaiter = resolve; });
+      },
+      cancel(reason) {
+        try { wc.error(reason); } catch { /* already errored */ }
+        if (pending !== null) { pending.reject(reason); pending = null; }
+      },
+    });
+    const writable = new WritableStream({
+      start(c) { wc = c; },
+      write(chunk) {
+        const bytes = toBytes(chunk, what).slice();
+        if (bytes.length === 0) return undefined;
+        total += bytes.length;
+        if (limit !== null && total > limit) fail(new TypeErr(`${what}: attempt to write too many bytes through a FixedLengthStream.`));
+        return new Promise((resolve, reject) => {
+          pending = { bytes, resolve, reject };
+          if (pullWaiter !== null) { const w = pullWaiter; pullWaiter = null; deliver(); w(); }
+        });
+      },
+      close() {
+        if (limit !== null && total < limit) fail(new TypeErr(`${what}: the FixedLengthStream was closed before all its expected bytes were written.`));
+        rc.close();
+        // a BYOB read waiting for bytes is answered "done" only through respond(0) (Streams Standard)
+        if (rc.byobRequest !== null) rc.byobRequest.respond(0);
+        if (pullWaiter !== null) { const w = pullWaiter; pullWaiter = null; w(); }
+      },
+      abort(reason) { try { rc.error(reason); } catch { /* already closed or errored */ } },
+    }, {
+      highWaterMark,
+      size(chunk) {
+        try {
+          return toBytes(chunk, what).byteLength;
+        } catch (e) {
+          try { rc.error(e); } catch { /* already closed or errored */ }
+          throw e;
+        }
+      },
+    });
+    return { readable, writable };
+  }
+  function highWaterMarkOf(options, what) {
+    // the writable side's queue counts bytes; by default one byte, so writer.desiredSize starts at 1 as in workerd
+    if (options === undefined || options === null) return 1;
+    if (typeof options !== "object") throw new TypeErr(`Failed to construct '${what}': the options are not an object.`);
+    if (options.highWaterMark === undefined) return 1;
+    const n = Num(options.highWaterMark);
+    if (!(n >= 0)) throw new TypeErr(`Failed to construct '${what}': highWaterMark must be a non-negative number.`);
+    return n;
+  }
+
+  let fixedLimit = null; // the FixedLengthStream constructor's argument, on its way to IdentityTransformStream's
+  class IdentityTransformStream extends TransformStream {
+    #readable;
+    #writable;
+    constructor(options = undefined) {
+      const limit = fixedLimit; // set by FixedLengthStream's constructor just before it calls this one
+      fixedLimit = null;
+      const what = limit !== null ? "FixedLengthStream" : "IdentityTransformStream";
+      const hwm = highWaterMarkOf(options, what);
+      super();
+      ({ readable: this.#readable, writable: this.#writable } = bytePair(what, hwm, limit));
+    }
+    get readable() { return this.#readable; }
+    get writable() { return this.#writable; }
+  }
+  tag(IdentityTransformStream, "IdentityTransformStream");
+
+  class FixedLengthStream extends IdentityTransformStream {
+    constructor(expectedLength, options = undefined) {
+      if (arguments.length === 0) throw new TypeErr("Failed to construct 'FixedLengthStream': 1 argument required, but only 0 present.");
+      const n = typeof expectedLength === "bigint" ? Num(expectedLength) : Math.trunc(Num(expectedLength));
+      if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER)) {
+        throw new TypeErr("Failed to construct 'FixedLengthStream': expectedLength must be a non-negative integer below 2^53.");
+      }
+      fixedLimit = n;
+      super(options);
+    }
+  }
+  tag(FixedLengthStream, "FixedLengthStream");
+
+  return { ...s, TextEncoderStream, TextDecoderStream, CompressionStream, DecompressionStream, IdentityTransformStream, FixedLengthStream };
 }
 
 /** Materialises the stream globals; returns them (22_body.js uses it). */

@@ -110,9 +110,11 @@ export class Headers {
     for (let i = 0; i < pairs.length; i++) callback.call(thisArg, pairs[i][1], pairs[i][0], this);
   }
 
-  entries() { return new HeadersIterator(this, "entries"); }
-  keys() { return new HeadersIterator(this, "keys"); }
-  values() { return new HeadersIterator(this, "values"); }
+  // WebIDL pair iterators check `this` when they are made.
+  entries() { this.#brand(); return new HeadersIterator(this, "entries"); }
+  keys() { this.#brand(); return new HeadersIterator(this, "keys"); }
+  values() { this.#brand(); return new HeadersIterator(this, "values"); }
+  #brand() { if (!(#list in this)) throw new TypeErr("Illegal invocation: 'this' is not a Headers object."); }
 
   get [Symbol.toStringTag]() { return "Headers"; }
 

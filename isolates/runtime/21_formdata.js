@@ -5,7 +5,8 @@ import { Blob, File, blobBytes } from "./21_blob.js";
 import { URLSearchParams } from "./10_url.js";
 
 const { TypeError: TypeErr, String: Str, ArrayPrototypePush, ArrayPrototypeSplice, Uint8Array: U8, StringPrototypeReplace,
-  StringPrototypeToLowerCase, StringPrototypeIndexOf, StringPrototypeSlice, SymbolIterator, RegExpPrototypeTest } = primordials;
+  StringPrototypeToLowerCase, StringPrototypeIndexOf, StringPrototypeSlice, SymbolIterator, RegExpPrototypeTest, ObjectDefineProperty,
+  ObjectGetPrototypeOf, ObjectSetPrototypeOf } = primordials;
 const RegExpExec = primordials.uncurryThis(RegExp.prototype.exec);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -43,34 +44,63 @@ export class FormData {
     if (!placed) ArrayPrototypePush(this.#entries, entry);
   }
   delete(name) {
+    this.#required(arguments.length, "delete");
     name = toUSV(name);
     for (let i = this.#entries.length - 1; i >= 0; i--) if (this.#entries[i][0] === name) ArrayPrototypeSplice(this.#entries, i, 1);
   }
   get(name) {
+    this.#required(arguments.length, "get");
     name = toUSV(name);
     for (const [n, v] of this.#entries) if (n === name) return v;
     return null;
   }
   getAll(name) {
+    this.#required(arguments.length, "getAll");
     name = toUSV(name);
     const out = [];
     for (const [n, v] of this.#entries) if (n === name) ArrayPrototypePush(out, v);
     return out;
   }
-  has(name) { return this.get(name) !== null; }
+  has(name) {
+    this.#required(arguments.length, "has");
+    name = toUSV(name);
+    for (let i = 0; i < this.#entries.length; i++) if (this.#entries[i][0] === name) return true;
+    return false;
+  }
   forEach(callback, thisArg = undefined) {
     if (typeof callback !== "function") throw new TypeErr("Failed to execute 'forEach' on 'FormData': parameter 1 is not a function.");
     for (let i = 0; i < this.#entries.length; i++) callback.call(thisArg, this.#entries[i][1], this.#entries[i][0], this);
   }
-  *entries() { for (let i = 0; i < this.#entries.length; i++) yield [this.#entries[i][0], this.#entries[i][1]]; }
-  *keys() { for (const [n] of this.entries()) yield n; }
-  *values() { for (const [, v] of this.entries()) yield v; }
-  [SymbolIterator]() { return this.entries(); }
+  // WebIDL pair iterators: `this` is checked when the iterator is made, which reads the live entry list.
+  entries() { return new FormDataIterator(this.#entries, "entries"); }
+  keys() { return new FormDataIterator(this.#entries, "keys"); }
+  values() { return new FormDataIterator(this.#entries, "values"); }
+  /** WebIDL: a required argument that is missing is a TypeError (checked after `this`). */
+  #required(count, method) {
+    if (!(#entries in this)) throw new TypeErr("Illegal invocation: 'this' is not a FormData object.");
+    if (count < 1) throw new TypeErr(`Failed to execute '${method}' on 'FormData': 1 argument required, but only 0 present.`);
+  }
   get [Symbol.toStringTag]() { return "FormData"; }
   static list(fd) { return fd.#entries; }
 }
 const formList = FormData.list;
 delete FormData.list;
+ObjectDefineProperty(FormData.prototype, SymbolIterator, { value: FormData.prototype.entries, writable: true, configurable: true });
+
+const IteratorPrototype = ObjectGetPrototypeOf(ObjectGetPrototypeOf([][SymbolIterator]()));
+class FormDataIterator {
+  #entries;
+  #kind;
+  #index = 0;
+  constructor(entries, kind) { this.#entries = entries; this.#kind = kind; }
+  next() {
+    if (this.#index >= this.#entries.length) return { value: undefined, done: true };
+    const [n, v] = this.#entries[this.#index++];
+    return { value: this.#kind === "keys" ? n : this.#kind === "values" ? v : [n, v], done: false };
+  }
+  get [Symbol.toStringTag]() { return "FormData Iterator"; }
+}
+ObjectSetPrototypeOf(FormDataIterator.prototype, IteratorPrototype);
 
 // ---- multipart/form-data ----------------------------------------------------------------
 

@@ -4,7 +4,6 @@
 // the whole response (bodies are buffered both ways for now). Bytes cross as base64.
 import { defineGlobal, hostCall, primordials } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
-import { isAbortSignal } from "./03_abort.js";
 import { fromB64, toB64 } from "./09_base64.js";
 import { headersList, headersSetGuard } from "./20_headers.js";
 import { consumeBody } from "./22_body.js";
@@ -63,16 +62,8 @@ function fetch(input, init = undefined) {
     if (arguments.length === 0) {
       throw new TypeErr("Failed to execute 'fetch': 1 argument required, but only 0 present.");
     }
-    // A signal that is not an AbortSignal but looks like one (an EventTarget with `aborted`/`reason` firing
-    // "abort") is still honoured by fetch(), as before every Request had an AbortSignal; new Request() rejects it.
-    let likeSignal = null;
-    if (init !== null && typeof init === "object" && init.signal !== null && typeof init.signal === "object" && !isAbortSignal(init.signal) &&
-        typeof init.signal.addEventListener === "function") {
-      likeSignal = init.signal;
-      init = { __proto__: init, signal: undefined };
-    }
-    const request = new Request(input, init);
-    const signal = likeSignal !== null ? likeSignal : request.signal;
+    const request = new Request(input, init); // a `signal` that is not an AbortSignal is a TypeError (Fetch, workerd)
+    const signal = request.signal;
     if (signal !== null && signal.aborted) { reject(abortReason(signal)); return; }
     let settled = false;
     const token = signal !== null ? nextAbortToken++ : 0;

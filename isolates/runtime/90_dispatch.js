@@ -32,9 +32,15 @@ bridge.moduleExports = function moduleExports() {
   return moduleNamespace;
 };
 
-defineGlobal("addEventListener", (type, listener, options) => globalTarget.addEventListener(type, listener, options));
-defineGlobal("removeEventListener", (type, listener) => globalTarget.removeEventListener(type, listener));
-defineGlobal("dispatchEvent", (event) => globalTarget.dispatchEvent(event));
+defineGlobal("addEventListener", function addEventListener(type, listener, options) {
+  return globalTarget.addEventListener(type, listener, options);
+});
+defineGlobal("removeEventListener", function removeEventListener(type, listener, options) {
+  return globalTarget.removeEventListener(type, listener, options);
+});
+defineGlobal("dispatchEvent", function dispatchEvent(event) {
+  return globalTarget.dispatchEvent(event);
+});
 
 function copyInto(target, source) {
   if (source === null || typeof source !== "object") return;

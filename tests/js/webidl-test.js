@@ -1,0 +1,53 @@
+// WebIDL details: brand checks of iterator methods, required arguments, pair iterators, trusted platform events.
+function eq(actual, expected, what = "") {
+  const a = JSON.stringify(actual), e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${what} expected ${e}, got ${a}`);
+}
+function throwsType(fn, what) {
+  try { fn(); } catch (e) { if (e instanceof TypeError) return; throw new Error(`${what}: wrong error ${e}`); }
+  throw new Error(`${what}: did not throw`);
+}
+
+export function headersIteratorsCheckThis() {
+  for (const m of ["keys", "values", "entries", "forEach"]) {
+    throwsType(() => Headers.prototype[m].call({}, () => {}), `Headers.prototype.${m}`);
+    throwsType(() => Headers.prototype[m].call(new FormData(), () => {}), `Headers.prototype.${m} on a FormData`);
+  }
+  eq([...new Headers({ b: "2", a: "1" }).keys()], ["a", "b"]);
+}
+
+export function formDataRequiredArgumentsAndIterators() {
+  const f = new FormData();
+  f.append("a", "1");
+  f.append("b", "2");
+  for (const m of ["get", "getAll", "has", "delete"]) throwsType(() => f[m](), `FormData.${m}()`);
+  throwsType(() => f.append("a"), "append with one argument");
+  throwsType(() => f.set("a"), "set with one argument");
+  for (const m of ["get", "has", "keys", "values", "entries"]) throwsType(() => FormData.prototype[m].call({}, "a"), `FormData.prototype.${m}`);
+  eq([f.get("a"), f.has("b"), f.has("c"), f.getAll("a")], ["1", true, false, ["1"]]);
+  eq(FormData.prototype[Symbol.iterator], FormData.prototype.entries);
+  const it = f.entries();
+  eq(Object.prototype.toString.call(it), "[object FormData Iterator]");
+  eq(it.next(), { value: ["a", "1"], done: false });
+  f.append("c", "3"); // pair iterators see the live list
+  eq([...it], [["b", "2"], ["c", "3"]]);
+  eq([[...f.keys()], [...f.values()]], [["a", "b", "c"], ["1", "2", "3"]]);
+  eq(typeof it[Symbol.iterator], "function");
+}
+
+export function platformEventsAreTrusted() {
+  const c = new AbortController();
+  const seen = [];
+  c.signal.addEventListener("abort", (e) => seen.push(e.isTrusted));
+  c.signal.onabort = (e) => seen.push(e.isTrusted);
+  c.abort();
+  const any = AbortSignal.any([new AbortController().signal]);
+  eq(seen, [true, true]);
+  eq(new Event("x").isTrusted, false, "a script's event");
+  const t = new EventTarget();
+  let mine;
+  t.addEventListener("abort", (e) => { mine = e.isTrusted; });
+  t.dispatchEvent(new Event("abort"));
+  eq(mine, false, "a script's dispatch");
+  eq(any.aborted, false);
+}
