@@ -2,7 +2,7 @@
 // Both are IIFEs: nothing but the globals each file defines on purpose reaches script scope.
 import { build } from "esbuild";
 import { readdirSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -91,6 +91,7 @@ async function writeBundle(options) {
       text = parts.join(`(()=>{\n${await lazySource(name)}\nreturn __edgeworker_lazy;\n})()`);
     }
     if (text.includes("__edgeworker_lazy_part_")) throw new Error(`a lazy part marker is left in ${file.path}`);
+    await mkdir(dirname(file.path), { recursive: true }); // a fresh checkout has no dist/ yet
     await writeFile(file.path, text);
   }
 }
