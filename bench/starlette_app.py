@@ -3,7 +3,7 @@
     python bench/starlette_app.py PORT
 
 `/echo` parses and transforms the JSON body like workers/echo.js, `/stream` streams 1 MiB in 64 KiB chunks like
-workers/stream.js, every other path answers the hello JSON (as bench/baseline_app.py does). There is no SHA-256
+workers/stream.js, every other path answers the hello JSON. There is no SHA-256
 route: hashlib would measure C, not an interpreter.
 """
 
