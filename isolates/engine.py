@@ -294,6 +294,7 @@ class JsIsolate:
         isolate.set_nice(nice)
         try:
             mr.set_hard_memory_limit(isolate.enforcer.memory_bytes)
+            mr.set_soft_memory_limit(isolate.enforcer.soft_memory_bytes)
             await asyncio.wait_for(mr.eval_cancelable(runtime_source() + "\n;0"), 10)
             await mr.eval_cancelable(f"__edgeworker.seed({_js_string(secrets.token_hex(32))}), 0")
         except BaseException:
@@ -387,6 +388,12 @@ class JsIsolate:
         """A warm spare taken by a worker with a heap cap of its own."""
         self.enforcer.set_memory_mb(memory_mb)
         self._mr.set_hard_memory_limit(self.enforcer.memory_bytes)
+        self._mr.set_soft_memory_limit(self.enforcer.soft_memory_bytes)
+
+    def over_soft_memory_limit(self) -> bool:
+        """The heap passed the soft limit (a share of the hard one): retire this isolate after its request, before
+        the hard limit has to kill one in the middle of a request."""
+        return bool(self._mr.was_soft_memory_limit_reached())
 
     def heap_used_bytes(self) -> int:
         stats = self._mr.heap_stats()

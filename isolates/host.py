@@ -322,6 +322,10 @@ class Host:
                 fin["t"] = "fin"
                 if done.condemned:
                     self._dispose(iso_id)
+                elif iso.over_soft_memory_limit():  # retire it now, gracefully: its request is done
+                    fin["condemned"] = True
+                    fin["retire"] = "memory_soft_limit"
+                    self._dispose(iso_id)
                 elif time.monotonic() - self._heap_read_at.get(iso_id, 0.0) > HEAP_EVERY_S:
                     # the isolate is quiet now, so asking V8 for its heap is a quick round trip
                     self._heap_read_at[iso_id] = time.monotonic()

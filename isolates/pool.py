@@ -755,7 +755,7 @@ class IsolatePool:
                     host.in_flight.pop(label, None)
                 if "heap" in fin:
                     iso.heap_bytes = int(fin["heap"])
-                self._release(iso, bool(fin.get("condemned")), fin.get("outcome", "ok"))
+                self._release(iso, bool(fin.get("condemned")), fin.get("retire") or fin.get("outcome", "ok"))
                 on_finish(_response(fin, b""))
 
             host.on_finish(header["mid"], finished)

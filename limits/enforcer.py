@@ -17,6 +17,7 @@ from collections.abc import Callable
 from edgeworker.limits.outcome import Outcome
 
 MIN_WAIT_S = 0.0005
+SOFT_MEMORY_SHARE = 0.8
 
 
 class RequestEnforcer:
@@ -57,6 +58,11 @@ class IsolateEnforcer:
     def __init__(self, memory_mb: int) -> None:
         self.memory_bytes = memory_mb * 1024 * 1024
         self.condemned: Outcome | None = None
+
+    @property
+    def soft_memory_bytes(self) -> int:
+        """Past this share of its heap cap an isolate is retired gracefully after its current request."""
+        return int(self.memory_bytes * SOFT_MEMORY_SHARE)
 
     def set_memory_mb(self, memory_mb: int) -> None:
         self.memory_bytes = memory_mb * 1024 * 1024

@@ -324,3 +324,24 @@ async def test_subrequests_are_capped_and_counted(node: NodeProcess) -> None:
     async with httpx.AsyncClient(base_url=node.admin_url) as bare:
         metrics = (await bare.get("/metrics")).text
     assert 'edgeworker_limit_exceeded_total{limit="subrequests",worker="fetcher"} 1.0' in metrics
+
+
+async def test_an_isolate_past_its_soft_memory_limit_is_retired_after_its_request(node: NodeProcess) -> None:
+    grower = """const kept = [];
+    export default { fetch() {
+      for (let i = 0; i < 25; i++) kept.push(new Array(1 << 17).fill(kept.length));  // ~25 MB more each time
+      return new Response(String(kept.length));
+    } }"""
+    await node.deploy("grower", grower, limits={"memory_mb": 64, "cpu_ms": 5000})
+    answers = [await call(node, "grower.localhost") for _ in range(10)]
+    # every request succeeds: the isolate is retired (and its state dropped) before the hard limit is reached
+    assert [r.status_code for r in answers] == [200] * 10, [r.text for r in answers]
+    counts = [int(r.text) for r in answers]
+    assert any(b <= a for a, b in zip(counts, counts[1:], strict=False)), counts  # a fresh isolate started over
+    async with httpx.AsyncClient(base_url=node.admin_url) as bare:
+        for _ in range(50):
+            metrics = (await bare.get("/metrics")).text
+            if 'edgeworker_isolates_disposed_total{reason="memory_soft_limit",worker="grower"}' in metrics:
+                break
+            await asyncio.sleep(0.1)
+    assert 'edgeworker_isolates_disposed_total{reason="memory_soft_limit",worker="grower"}' in metrics
