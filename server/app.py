@@ -89,7 +89,7 @@ def build_app(node: Node) -> Starlette:
         headers.append(("cf-connecting-ip", client_ip))
         headers.append(("x-forwarded-for", f"{forwarded}, {client_ip}" if forwarded else client_ip))
         body_limit = node.settings.node_limits.request_body_mb * 1024 * 1024
-        too_big = asyncio.Event()
+        over_limit = asyncio.Event()
 
         def refuse_too_big() -> Response:
             node.observer.limit_exceeded(script.name, "size")
@@ -102,7 +102,7 @@ def build_app(node: Node) -> Starlette:
             async for chunk in request.stream():
                 received += len(chunk)
                 if received > body_limit:
-                    too_big.set()
+                    over_limit.set()
                     raise BodyTooLarge(f"the request body is larger than {body_limit >> 20} MB")
                 if chunk:
                     yield chunk
@@ -134,7 +134,7 @@ def build_app(node: Node) -> Starlette:
         try:
             work = asyncio.ensure_future(node.pool.fetch(script, meta, body, finished, upload))
             if upload is not None:
-                refused = asyncio.ensure_future(too_big.wait())
+                refused = asyncio.ensure_future(over_limit.wait())
                 await asyncio.wait((work, refused), return_when=asyncio.FIRST_COMPLETED)
                 refused.cancel()
                 if not work.done():  # over the size limit while the worker was still reading: 413 now
@@ -169,9 +169,9 @@ def build_app(node: Node) -> Starlette:
                 stream = _stream_body(node, script.name, script.version, request_id, result)
             response = _to_response(result, request_id, stream)
             node.observer.request_cpu(script.name, result.cpu_ms / 1000)
-            limit = _LIMIT_LABELS.get(outcome)
-            if limit is not None:
-                node.observer.limit_exceeded(script.name, limit)
+            limit_label = _LIMIT_LABELS.get(outcome)
+            if limit_label is not None:
+                node.observer.limit_exceeded(script.name, limit_label)
             if result.subrequest_limit_hit:
                 node.observer.limit_exceeded(script.name, "subrequests")
         node.observer.request_done(script.name, response.status_code, outcome, time.perf_counter() - started)
