@@ -19,6 +19,8 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
+from edgeworker.server.project import decode_utf8, read_file
+
 ModuleType = Literal["esm", "text", "data", "json", "wasm"]
 MODULE_TYPES: tuple[ModuleType, ...] = ("esm", "text", "data", "json", "wasm")
 TEXT_TYPES = frozenset({"esm", "text", "json"})  # given as "content"; data and wasm as "content_b64"
@@ -128,21 +130,10 @@ def module_type(path: Path) -> ModuleType:
 
 def read_module(path: Path) -> dict[str, str]:
     kind = module_type(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ModuleError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ModuleError(f"{path} is a folder, not a module") from None
-    except OSError as exc:
-        raise ModuleError(f"cannot read {path}: {exc.strerror or exc}") from None
+    raw = read_file(path, "not a module", ModuleError)
     if kind not in TEXT_TYPES:
         return {"type": kind, "content_b64": base64.b64encode(raw).decode()}
-    try:
-        return {"type": kind, "content": raw.decode("utf-8")}
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ModuleError(f"{path} is not valid UTF-8 (byte {raw[exc.start]:#04x} on line {line})") from None
+    return {"type": kind, "content": decode_utf8(raw, path, ModuleError)}
 
 
 def relative_imports(source: str) -> list[str]:

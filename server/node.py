@@ -56,7 +56,7 @@ def load_admin_token(data_dir: Path) -> tuple[str, Path | None]:
         token = path.read_text().strip()
         if token:
             return token, path
-    token = secrets.token_urlsafe(32)
+    token = secrets.token_hex(32)  # hex: a token starting with "-" would read as a flag to the CLI
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(token + "\n")

@@ -71,16 +71,29 @@ def find_config(directory: Path) -> Path | None:
     return None
 
 
+def read_file(path: Path, not_a_folder: str, error: type[Exception] = ProjectError) -> bytes:
+    """A file's bytes; a missing, unreadable or folder path raises ``error`` with a message for the user."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{path} is a folder, {not_a_folder}") from None
+    except OSError as exc:
+        raise error(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def decode_utf8(raw: bytes, path: Path, error: type[Exception] = ProjectError) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise error(f"{path} is not valid UTF-8 (byte {raw[exc.start]:#04x} on line {line})") from None
+
+
 def load_config(path: Path) -> ProjectConfig:
     """Read and check a ``wrangler.toml``-style file."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProjectError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ProjectError(f"{path} is a folder, not a TOML file") from None
-    except OSError as exc:
-        raise ProjectError(f"cannot read {path}: {exc.strerror or exc}") from None
+    raw = read_file(path, "not a TOML file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -264,14 +277,7 @@ def load_dev_vars(path: Path, warn: Callable[[str], None] | None = None) -> dict
 
 def read_script(path: Path) -> str:
     """A worker's script as text; a missing, unreadable or non-UTF-8 file raises :class:`ProjectError`."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProjectError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ProjectError(f"{path} is a folder; give the worker's script file") from None
-    except OSError as exc:
-        raise ProjectError(f"cannot read {path}: {exc.strerror or exc}") from None
+    raw = read_file(path, "give the worker's script file")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -115,3 +115,26 @@ class NodeProcess:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         return self.proc.returncode
+
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_NPM = REPO / "tests" / "npm"  # npm packages the tests bundle into workers (jose, hono), from its lockfile
+ESBUILD = REPO / "node_modules" / ".bin" / "esbuild"
+
+
+def bundle_worker(entry: Path, out: Path) -> str:
+    """Bundle a worker that imports npm packages (installed into tests/npm on first use) the way wrangler does:
+    one ES module, for the Workers conditions. Returns the bundle's text."""
+    import shutil
+
+    npm = shutil.which("npm")
+    assert npm is not None and ESBUILD.exists(), "npm and the repository's esbuild (built by the install) are needed"
+    if not (TEST_NPM / "node_modules" / ".package-lock.json").exists():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=TEST_NPM, check=True, capture_output=True)
+    env = {**os.environ, "NODE_PATH": str(TEST_NPM / "node_modules")}
+    subprocess.run(
+        [str(ESBUILD), str(entry), "--bundle", "--format=esm", "--platform=neutral", "--main-fields=module,main",
+         "--conditions=worker,browser", f"--outfile={out}", "--log-level=warning"],
+        check=True, env=env, capture_output=True,
+    )  # fmt: skip
+    return out.read_text()

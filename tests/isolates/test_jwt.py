@@ -8,9 +8,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
-import shutil
-import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,10 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from edgeworker.isolates.engine import HttpRequest, JsIsolate, compile_worker
 from edgeworker.limits.outcome import Outcome
+from tests.utils import bundle_worker
 
 REPO = Path(__file__).resolve().parents[2]
-NPM_DIR = REPO / "tests" / "npm"
-ESBUILD = REPO / "node_modules" / ".bin" / "esbuild"
 HS_SECRET = "a-shared-secret-of-at-least-32-bytes!!"
 
 WORKER = """
@@ -98,21 +94,9 @@ def tamper_signature(token: str) -> str:
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> str:
-    npm = shutil.which("npm")
-    if npm is None or not ESBUILD.exists():
-        pytest.skip("npm and the repository's esbuild (npm ci at the root) are needed")
-    if not (NPM_DIR / "node_modules" / "jose").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NPM_DIR, check=True, capture_output=True)
     work = tmp_path_factory.mktemp("jwt")
     (work / "worker.js").write_text(WORKER)
-    out = work / "bundle.js"
-    env = {**os.environ, "NODE_PATH": str(NPM_DIR / "node_modules")}
-    subprocess.run(
-        [str(ESBUILD), str(work / "worker.js"), "--bundle", "--format=esm", "--platform=neutral",
-         "--main-fields=module,main", "--conditions=worker,browser", f"--outfile={out}", "--log-level=warning"],
-        check=True, env=env, capture_output=True,
-    )  # fmt: skip
-    return out.read_text()
+    return bundle_worker(work / "worker.js", work / "bundle.js")
 
 
 @pytest.fixture

@@ -5,9 +5,6 @@ esbuild at test time (hono is installed into tests/npm by ``npm ci``)."""
 from __future__ import annotations
 
 import base64
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +12,9 @@ import httpx
 import pytest
 
 from tests.server.test_cli import assert_ok, assert_user_error, run_cli_async
-from tests.utils import NodeProcess
+from tests.utils import NodeProcess, bundle_worker
 
 REPO = Path(__file__).resolve().parents[2]
-NPM_DIR = REPO / "tests" / "npm"
-ESBUILD = REPO / "node_modules" / ".bin" / "esbuild"
 ADD_WASM = bytes.fromhex("0061736d0100000001070160027f7f017f030201000707010361646400000a09010700200020016a0b")
 
 INDEX_JS = """import { greet } from "./lib/greet.js";
@@ -221,28 +216,14 @@ export default app;
 """
 
 
-def esbuild(entry: Path, out: Path) -> None:
-    env = {**os.environ, "NODE_PATH": str(NPM_DIR / "node_modules")}
-    subprocess.run(
-        [str(ESBUILD), str(entry), "--bundle", "--format=esm", "--platform=neutral", "--main-fields=module,main",
-         "--conditions=worker,browser", f"--outfile={out}", "--log-level=warning"],
-        check=True, env=env, capture_output=True,
-    )  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def hono_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    npm = shutil.which("npm")
-    if npm is None or not ESBUILD.exists():
-        pytest.skip("npm and the repository's esbuild (npm ci at the root) are needed")
-    if not (NPM_DIR / "node_modules" / "hono").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NPM_DIR, check=True, capture_output=True)
     work = tmp_path_factory.mktemp("hono")
     (work / "app.js").write_text(HONO_APP)
-    esbuild(work / "app.js", work / "bundle.js")
+    bundle_worker(work / "app.js", work / "bundle.js")
     # the same app as two modules: hono bundled on its own as vendor/hono.js, imported by a relative path
     (work / "vendor-entry.js").write_text('export { Hono } from "hono";\n')
-    esbuild(work / "vendor-entry.js", work / "mods" / "vendor" / "hono.js")
+    bundle_worker(work / "vendor-entry.js", work / "mods" / "vendor" / "hono.js")
     (work / "mods" / "index.js").write_text(HONO_APP.replace('from "hono"', 'from "./vendor/hono.js"'))
     return work
 
