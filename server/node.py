@@ -15,15 +15,17 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from prometheus_client import CollectorRegistry
 
-from edgeworker.isolates.pool import IsolatePool, PoolSettings, ScriptFailed
+from edgeworker.isolates.pool import HostCrashed, IsolatePool, Overloaded, PoolSettings, Quarantined, ScriptFailed
 from edgeworker.isolates.types import WorkerResponse
 from edgeworker.limits.metrics import PrometheusObserver
 from edgeworker.limits.outcome import Outcome
 from edgeworker.limits.settings import LimitError, WorkerLimits, check_within
+from edgeworker.server.app import new_request_id
 from edgeworker.server.config import NodeSettings
 from edgeworker.server.modules import ModuleError, check_modules, encode_source
 from edgeworker.server.routing import Registry, Route, RouteError, valid_name
@@ -348,10 +350,6 @@ class Node:
         """A worker's fetch() to a URL that an explicit route of this node claims, or to ``NAME.localhost``, is
         answered by that worker through the dispatcher, with no network hop; ``{"local": False}`` otherwise.
         Workers fetching each other in a loop stop at a depth of MAX_FETCH_DEPTH."""
-        from urllib.parse import urlsplit
-
-        from edgeworker.isolates.pool import HostCrashed, Overloaded, Quarantined
-
         if self.registry.catch_all is not None:  # dev: one worker answers every host, so nothing is "ours"
             return {"local": False}, b""
         url = urlsplit(req["url"])
@@ -366,8 +364,6 @@ class Node:
                 "local": True,
                 "error": f"Subrequest depth limit of {MAX_FETCH_DEPTH} exceeded (a fetch loop?)",
             }, b""
-        from edgeworker.server.app import new_request_id
-
         request_id = new_request_id()
         meta = {
             "method": req["method"],
