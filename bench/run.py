@@ -32,7 +32,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,36 +132,6 @@ class Target:
 
 # ---------------------------------------------------------------------------------------------------------------
 # servers
-
-
-class SparelessNode(NodeProcess):
-    """A node started exactly as NodeProcess does, but with no warm spare isolates (``warm_spares`` is a setting
-    without a flag): every new isolate starts from nothing. Used only to time that start."""
-
-    LAUNCH = (
-        "import sys\n"
-        "from edgeworker.server import config\n"
-        "post = config.NodeSettings.__post_init__\n"
-        "def no_spares(self):\n"
-        "    object.__setattr__(self, 'warm_spares', 0)\n"
-        "    post(self)\n"
-        "config.NodeSettings.__post_init__ = no_spares\n"
-        "from edgeworker.server.cli import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
-    )
-
-    def start(self, timeout: float = 60.0) -> NodeProcess:
-        cmd = [
-            sys.executable, "-c", self.LAUNCH, "serve",
-            "--port", "0", "--admin-port", "0", "--data", str(self.data_dir), *self.args,
-        ]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env)
-        self._drainer = threading.Thread(target=self._drain, daemon=True)
-        self._drainer.start()
-        if not self._ready.wait(timeout) or self.proc.poll() is not None:
-            self.stop()
-            raise RuntimeError("node did not start:\n" + self.output)
-        return self
 
 
 def deploy(client: httpx.Client, node: NodeProcess, name: str, script: str, limits: dict | None = None) -> None:
@@ -556,7 +525,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
             return {"first": first, "second": second, "warm": warm, "extra": sum(1 for c in created if c > 1)}
 
         extra["spare"] = first_requests(ew, "spare", 0.5)
-        cold = SparelessNode(tmp / "cold").start()
+        cold = NodeProcess(tmp / "cold", "--warm-spares", "0").start()
         nodes.append(cold)
         first_requests(cold, "warmup", 0.0)  # the same number of throwaway starts first, as the default node had
         extra["nothing"] = first_requests(cold, "cold", 0.2)
@@ -708,7 +677,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         "end of the response; its excess over the warm third request is the isolate start (loading the script into "
         "a spare, or creating an isolate, loading the runtime and then the script). The warm-spare case waits "
         "0.5 s between workers so the 2 spares are refilled; the from-nothing case runs on a node started with "
-        "`warm_spares = 0` (a setting without a flag; bench/run.py sets it at launch)"
+        "`--warm-spares 0`"
     )
     print(
         f"- RSS per warm idle isolate (hello worker, runtime loaded): {extra['per_isolate_100']:.2f} MB over the "

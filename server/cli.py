@@ -95,6 +95,16 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _nonnegative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {number}")
+    return number
+
+
 def _positive_float(value: str) -> float:
     try:
         number = float(value)
@@ -166,6 +176,9 @@ def _add_node_limit_flags(parser: argparse.ArgumentParser) -> None:
     ):
         group.add_argument(f"--{name}", type=_positive_int, metavar="N", help=help_text)
     group.add_argument("--idle-timeout-s", type=_positive_int, metavar="N", help="drop isolates idle this long (300)")
+    group.add_argument(
+        "--warm-spares", type=_nonnegative_int, metavar="N", help="isolates kept ready with the runtime loaded (2)"
+    )
     group.add_argument(
         "--queue-timeout-s", type=_positive_float, metavar="S", help="how long a request waits for an isolate (10)"
     )
@@ -341,7 +354,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         options["data_dir"] = args.data
     if args.isolate_hosts is not None:
         options["isolate_hosts"] = args.isolate_hosts
-    for flag in ("max_isolates", "max_isolates_per_worker", "idle_timeout_s", "queue_timeout_s"):
+    for flag in ("max_isolates", "max_isolates_per_worker", "idle_timeout_s", "queue_timeout_s", "warm_spares"):
         if getattr(args, flag) is not None:
             options[flag] = getattr(args, flag)
     try:

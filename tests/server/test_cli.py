@@ -672,3 +672,7 @@ class TestAgainstNode:
     async def test_token_from_the_nodes_data_folder(self, node: Node, tmp_path: Path) -> None:
         result = await run_cli_async("list", "--admin", node.admin_url, "--data", str(node.data_dir), cwd=tmp_path)
         assert_ok(result)
+
+
+def test_serve_bad_warm_spares(tmp_path: Path) -> None:
+    assert_user_error(run_cli("serve", "--warm-spares", "-1", cwd=tmp_path), 2, "--warm-spares", "negative")

@@ -206,3 +206,15 @@ def test_dev_serves_one_file_reloads_and_prints_console(tmp_path: Path) -> None:
         proc.stdout.close()
     assert code == 0
     assert "Traceback" not in "".join(lines)
+
+
+async def test_a_node_without_warm_spares_starts_isolates_from_nothing(tmp_path: Path) -> None:
+    proc = NodeProcess(tmp_path, "--warm-spares", "0").start()
+    try:
+        async with httpx.AsyncClient(base_url=proc.admin_url) as bare:
+            before = (await bare.get("/metrics")).text
+        assert 'edgeworker_isolates{state="spare"' not in before
+        await proc.deploy("cold", "export default { fetch() { return new Response('cold start'); } }")
+        assert (await proc.get("cold.localhost")).text == "cold start"
+    finally:
+        proc.stop()
