@@ -16,6 +16,7 @@ import os
 import socket
 import sys
 import time
+import zlib
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ PENALTY_NICE = 19
 # fetch() between workers of the node goes at most 16 deep; nested requests may exceed a worker's isolate cap by
 # that much, so a worker calling itself cannot wait forever for an isolate its own callers hold
 NESTED_EXTRA = 16
+# A worker's home host takes its new isolates until this many of the home's isolates are busy.
+SPILL_BUSY = 4
 STARTUP_WALL_S = 5.0
 
 
@@ -513,10 +516,17 @@ class IsolatePool:
                     heap[iso.key[0]] += iso.heap_bytes
         return dict(heap)
 
-    def _live_host(self, prefer_fewest: bool = True) -> HostProcess:
+    def _live_host(self, worker: str | None = None) -> HostProcess:
+        """Where a new isolate goes. A worker has a home host (by a hash of its name), so that what one worker
+        does to its host — an allocation that aborts V8 — reaches only the workers that share that home, never
+        the others; a busy home spills over to the least busy host."""
         alive = [h for h in self.hosts if h.alive and not h.retiring]
         if not alive:
             raise HostCrashed("no isolate host is running")
+        if worker is not None:
+            home = self.hosts[zlib.crc32(worker.encode()) % len(self.hosts)]
+            if home in alive and sum(1 for i in home.isolates if i.busy) < SPILL_BUSY:
+                return home
         return min(alive, key=lambda h: (sum(1 for i in h.isolates if i.busy), len(h.isolates)))
 
     def _fill_spares(self) -> None:
@@ -527,10 +537,11 @@ class IsolatePool:
             self._spawn(self._make_spare())
 
     async def _make_spare(self) -> None:
-        try:
-            host = self._live_host()
-        except HostCrashed:
+        alive = [h for h in self.hosts if h.alive and not h.retiring]
+        if not alive:
             return
+        # spread the spares over the hosts, so every worker's home host has one
+        host = min(alive, key=lambda h: (sum(1 for i in h.isolates if i.key is None), len(h.isolates)))
         iso = Isolate(next(self._ids), host, self.settings.spare_memory_mb)
         self._total += 1
         host.isolates.add(iso)
@@ -630,11 +641,14 @@ class IsolatePool:
             self._dispose(min(candidates, key=lambda i: i.last_used), "evicted")
 
     async def _start_isolate(self, script: WorkerScript) -> Isolate:
-        if self._spares and not self._nice(script.name):  # a penalised worker pays for its own isolates
-            iso = self._spares.popleft()
+        host = self._live_host(script.name)
+        spare = next((s for s in self._spares if s.host is host), None)
+        if spare is not None and not self._nice(script.name):  # a penalised worker pays for its own isolates
+            iso = spare
+            self._spares.remove(spare)
             self._spawn_refill()
         else:
-            iso = Isolate(next(self._ids), self._live_host(), script.limits.memory_mb)
+            iso = Isolate(next(self._ids), host, script.limits.memory_mb)
             self._total += 1
             iso.host.isolates.add(iso)
         iso.key = script.key
@@ -783,7 +797,7 @@ class IsolatePool:
     ) -> dict[str, Any]:
         """Transform a script (or link ``modules`` from ``main``) and evaluate its top level in a throwaway isolate.
         Raises ScriptFailed."""
-        host = self._live_host()
+        host = self._live_host(label.partition("@")[0])
         msg: dict[str, Any] = {
             "t": "check",
             "source": source,
