@@ -216,11 +216,30 @@ async def compile_worker(
         except BaseException:
             _close_tools()
             raise
-    result = json.loads(str(raw))
+        result = json.loads(str(raw))
+        if "error" in result and result.get("probe"):
+            v8_error = await _v8_wording(_tools["mr"], result["probe"], result["error"])
+            if v8_error is not None:
+                result["error"] = v8_error
     if "error" in result:
         e = result["error"]
         raise ScriptError(e["name"], e["message"], e.get("line"), e.get("column"), module=e.get("module"))
     return CompiledWorker(format=result["format"], code=result["code"], line1_offset=int(result["line1Offset"]))
+
+
+async def _v8_wording(mr: Any, probe: str, acorn: dict[str, Any]) -> dict[str, Any] | None:
+    """V8's own name and message for a module's syntax error: the probe is the module's code with its import and
+    export syntax blanked out, inside a function expression that is only parsed, never called. Used when V8 puts
+    the error on the same line as the module parser did (the probe's prefix shifts only line 1's columns)."""
+    try:
+        await asyncio.wait_for(mr.eval_cancelable(probe), 5)
+    except JSEvalException as exc:
+        err = _parse_v8_error(str(exc), line1_offset=len('(function(){"use strict";'))
+        if err.line is not None and err.line == acorn.get("line"):
+            return {"name": err.name, "message": err.message, "line": err.line, "column": err.column}
+    except Exception:  # a probe that does not parse as V8 sees it is no reason to fail the deploy
+        return None
+    return None
 
 
 _MODULE_MAP = "\n//# edgeworker-modules="

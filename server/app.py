@@ -45,6 +45,8 @@ _STATUS_TITLES = {
     431: "Error 431: Request headers too large",
 }
 STREAM_UPLOAD_OVER = 64 * 1024  # request bodies larger than this stream into the worker
+DRAIN_BYTES = 8 * 1024 * 1024  # how much of a refused upload is read before the 413
+DRAIN_WAIT_S = 5.0
 _METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
 
 
@@ -74,7 +76,9 @@ def build_app(node: Node) -> Starlette:
             status, limit, detail = too_big
             node.observer.limit_exceeded(script.name, limit)
             node.observer.request_done(script.name, status, Outcome.EXCEEDED_SIZE, time.perf_counter() - started)
-            return _page(status, _STATUS_TITLES[status], detail, request_id)
+            if status == 413:
+                await _drain(request)
+            return _page(status, _STATUS_TITLES[status], detail, request_id, {"connection": "close"})
         client_ip = request.client.host if request.client else ""
         headers: list[tuple[str, str]] = []
         forwarded = ""
@@ -90,19 +94,32 @@ def build_app(node: Node) -> Starlette:
         headers.append(("x-forwarded-for", f"{forwarded}, {client_ip}" if forwarded else client_ip))
         body_limit = node.settings.node_limits.request_body_mb * 1024 * 1024
         over_limit = asyncio.Event()
+        drained = asyncio.Event()
 
-        def refuse_too_big() -> Response:
+        async def refuse_too_big() -> Response:
             node.observer.limit_exceeded(script.name, "size")
             node.observer.request_done(script.name, 413, Outcome.EXCEEDED_SIZE, time.perf_counter() - started)
             detail = f"The request body is larger than {node.settings.node_limits.request_body_mb} MB."
+            try:
+                await asyncio.wait_for(drained.wait(), DRAIN_WAIT_S)
+            except TimeoutError:
+                pass
             return _page(413, _STATUS_TITLES[413], detail, request_id, {"connection": "close"})
 
         async def limited() -> AsyncIterator[bytes]:
             received = 0
-            async for chunk in request.stream():
+            stream = request.stream()
+            async for chunk in stream:
                 received += len(chunk)
                 if received > body_limit:
                     over_limit.set()
+                    try:  # read on (and drop) some more, so the 413 is not lost to a connection reset
+                        async for extra in stream:
+                            received += len(extra)
+                            if received > body_limit + DRAIN_BYTES:
+                                break
+                    finally:
+                        drained.set()
                     raise BodyTooLarge(f"the request body is larger than {body_limit >> 20} MB")
                 if chunk:
                     yield chunk
@@ -116,7 +133,7 @@ def build_app(node: Node) -> Starlette:
             try:
                 body = b"".join([chunk async for chunk in limited()])
             except BodyTooLarge:
-                return refuse_too_big()
+                return await refuse_too_big()
         elif declared is not None or "chunked" in request.headers.get("transfer-encoding", "").lower():
             upload = limited()
         meta = {
@@ -139,7 +156,7 @@ def build_app(node: Node) -> Starlette:
                 refused.cancel()
                 if not work.done():  # over the size limit while the worker was still reading: 413 now
                     work.add_done_callback(lambda t: t.cancelled() or t.exception())
-                    return refuse_too_big()
+                    return await refuse_too_big()
             result = await work
         except Quarantined as exc:
             outcome = Outcome.QUARANTINED
@@ -178,6 +195,19 @@ def build_app(node: Node) -> Starlette:
         return response
 
     return Starlette(routes=[Route("/{path:path}", handle, methods=_METHODS)])
+
+
+async def _drain(request: Request) -> None:
+    """Read (and drop) some of a refused upload before answering: closing a socket with unread data makes the
+    kernel reset the connection, and the client would see that instead of the 413."""
+    drained = 0
+    try:
+        async for chunk in request.stream():
+            drained += len(chunk)
+            if drained > DRAIN_BYTES:
+                return
+    except Exception:  # the upload was being read elsewhere (a streamed body), or the client went away
+        return
 
 
 def _request_too_big(request: Request, limits: NodeLimits) -> tuple[int, str, str] | None:

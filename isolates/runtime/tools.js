@@ -139,6 +139,57 @@ function transformModule(source, ast) {
   return { format: "modules", code, line1Offset: PREFIX.length };
 }
 
+/**
+ * The source with its import and export syntax blanked out (same lines and columns), wrapped in a function
+ * expression that is never called: evaluating it makes V8 parse the module's code and report the syntax error in
+ * its own words. Import declarations and `export {…} [from …]` / `export * from …` become spaces, `export`
+ * before a declaration goes, and `export default` becomes an assignment of the same length.
+ */
+const PROBE_PREFIX = '(function(){"use strict";'; // modules are strict code
+
+function syntaxProbe(source, errorPos) {
+  const chars = source.split("");
+  const blank = (from, to) => { for (let i = from; i < to; i++) if (chars[i] !== "\n" && chars[i] !== "\r") chars[i] = " "; };
+  const tokens = [];
+  try {
+    for (const t of Parser.tokenizer(source, { ecmaVersion: "latest", sourceType: "module", allowHashBang: true })) {
+      if (t.start >= errorPos) break;
+      tokens.push(t);
+    }
+  } catch {
+    // the tokens before the error are enough
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const word = t.type.keyword;
+    if (word === "import" && !(tokens[i + 1] && (tokens[i + 1].type.label === "(" || tokens[i + 1].type.label === "."))) {
+      let j = i + 1;
+      while (j < tokens.length && tokens[j].type.label !== "string") j++;
+      const end = j < tokens.length ? tokens[j].end : t.end;
+      blank(t.start, end);
+      i = j;
+    } else if (word === "export") {
+      const next = tokens[i + 1];
+      if (next && (next.type.label === "{" || next.type.label === "*")) {
+        let j = i + 1;
+        while (j < tokens.length && tokens[j].type.label !== "}" && tokens[j].type.label !== "string") j++;
+        if (j < tokens.length && tokens[j].type.label === "}" && tokens[j + 1] && tokens[j + 1].value === "from") j += 2;
+        const end = j < tokens.length ? tokens[j].end : next.end;
+        blank(t.start, end);
+        i = j;
+      } else if (next && next.type.keyword === "default") {
+        blank(t.start, next.end);
+        const assign = "$d=";
+        for (let k = 0; k < assign.length; k++) chars[next.end - assign.length + k] = assign[k];
+        i++;
+      } else {
+        blank(t.start, t.end);
+      }
+    }
+  }
+  return PROBE_PREFIX + chars.join("") + "\n})";
+}
+
 function isModule(ast) {
   return ast.body.some((n) => n.type === "ImportDeclaration" || n.type.startsWith("Export"));
 }
@@ -153,7 +204,12 @@ function transform(source) {
       parse(source, "script");
       return serviceWorker(source); // sloppy-mode script
     } catch (scriptError) {
-      if (/^(import|export)\b/.test(source.slice(scriptError.pos))) return syntaxError(moduleError);
+      if (/^(import|export)\b/.test(source.slice(scriptError.pos))) {
+        // A module with a syntax error: acorn's wording, and a probe for V8's own (see syntaxProbe).
+        const answer = syntaxError(moduleError);
+        answer.probe = syntaxProbe(source, moduleError.pos);
+        return answer;
+      }
       return serviceWorker(source); // V8 reports its own SyntaxError when the script is evaluated
     }
   }

@@ -400,3 +400,23 @@ async def test_broken_npm_code_fails_the_request_not_the_isolate(isolate: JsIsol
     )
     result = await isolate.fetch(request(), wall_ms=1000)
     assert result.outcome is Outcome.EXCEPTION and not result.condemned and not isolate.closed
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "export default {\n  fetch() {\n    let x = ;\n  }\n}",
+            "SyntaxError: Unexpected token ';' at line 3, column 13",
+        ),
+        ("export { a as b };\nconst a = 1\nconst = 2;\n", "SyntaxError: Unexpected token '=' at line 3, column 7"),
+        (
+            "const a = 1;\nexport default { fetch() { return a +; } }",
+            "SyntaxError: Unexpected token ';' at line 2, column 38",
+        ),
+    ],
+)
+async def test_module_syntax_errors_in_v8s_own_words(source: str, expected: str) -> None:
+    with pytest.raises(ScriptError) as caught:
+        await compile_worker(source)
+    assert str(caught.value) == expected
