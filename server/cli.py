@@ -85,31 +85,29 @@ def _worker_name(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive_int(value: str) -> int:
+def _number(value: str, parse: Callable[[str], float], what: str) -> float:
     try:
-        number = int(value)
+        return parse(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+        raise argparse.ArgumentTypeError(f"must be {what}, not {value!r}") from None
+
+
+def _positive_int(value: str) -> int:
+    number = int(_number(value, int, "a whole number"))
     if number <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, not {number}")
     return number
 
 
 def _nonnegative_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+    number = int(_number(value, int, "a whole number"))
     if number < 0:
         raise argparse.ArgumentTypeError(f"must not be negative, not {number}")
     return number
 
 
 def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {value!r}") from None
+    number = _number(value, float, "a number of seconds")
     if not number > 0:
         raise argparse.ArgumentTypeError(f"must be positive, not {value}")
     return number
@@ -129,20 +127,14 @@ def _egress_entry(value: str) -> str:
 
 
 def _port(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a port number, not {value!r}") from None
+    number = int(_number(value, int, "a port number"))
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, not {number}")
     return number
 
 
 def _version(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a version number such as 3, not {value!r}") from None
+    number = int(_number(value, int, "a version number such as 3"))
     if number < 1:
         raise argparse.ArgumentTypeError(f"versions start at 1, not {number}")
     return number
