@@ -18,6 +18,13 @@ function normalizeMethod(m) {
   return ArrayPrototypeIndexOf(NORMALIZED, upper) !== -1 ? upper : s;
 }
 
+// A URL the WHATWG parser would serialize to itself: http(s), a lower-case host whose last label starts with a
+// letter (so it is no IPv4 address) and no label is punycode, no default or zero-padded port, a path and query of
+// characters that stay as they are (no backslash, no dot segment, nothing to percent-encode), no fragment.
+const CANONICAL_URL = /^https?:\/\/(?:(?!xn--)[a-z0-9_-]+\.)*(?!xn--)[a-z][a-z0-9_-]*\.?(?::[1-9][0-9]{0,4})?\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/[\]|]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?[\]^|\\{}`]*)?$/;
+const DOT_SEGMENT = /\/(?:\.|%2e)|:(?:80|443)\/|:(?:6553[6-9]|655[4-9][0-9]|65[6-9][0-9]{2}|6[6-9][0-9]{3}|[7-9][0-9]{4})\//i;
+let canonicalFromHost = null;
+
 export class Request {
   #method;
   #url;
@@ -36,6 +43,8 @@ export class Request {
     let base = null;
     if (input instanceof Request) {
       base = input;
+    } else if (canonicalFromHost !== null && input === canonicalFromHost) {
+      this.#url = input; // the incoming request's URL, already in its serialized form (see fromHost)
     } else {
       let parsed;
       try {
@@ -106,7 +115,14 @@ export class Request {
   static bodyState(r) { return r.#body; }
   /** Builds the incoming request from the dispatch message (headers immutable, as on Workers). */
   static fromHost(method, url, headerPairs, bodySource, cf) {
-    const r = new Request(url, { method, headers: headerPairs });
+    // Most incoming URLs are serialized already (what the URL parser would give back unchanged): those skip it.
+    canonicalFromHost = RegExpPrototypeTest(CANONICAL_URL, url) && !RegExpPrototypeTest(DOT_SEGMENT, url) ? url : null;
+    let r;
+    try {
+      r = new Request(url, { method, headers: headerPairs });
+    } finally {
+      canonicalFromHost = null;
+    }
     r.#body = newBodyState(bodySource);
     r.#cf = cf;
     headersSetGuard(r.#headers, "immutable");
