@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from py_mini_racer import JSEvalException, mini_racer
 
+from edgeworker.isolates._v8 import V8Context
 from edgeworker.isolates.ops import HOST_OPS, OpContext, op_context
 from edgeworker.limits.enforcer import IsolateEnforcer, LimitExceeded, RequestEnforcer
 from edgeworker.limits.outcome import Outcome
@@ -278,9 +279,9 @@ class _Condemned(Exception):
 class JsIsolate:
     """One V8 isolate with the runtime loaded and (after load_worker) one worker script."""
 
-    def __init__(self, cm: Any, mr: Any, memory_mb: int) -> None:
-        self._cm = cm
-        self._mr = mr
+    def __init__(self, v8: V8Context, memory_mb: int) -> None:
+        self._v8 = v8
+        self._loop = asyncio.get_running_loop()
         self.enforcer = IsolateEnforcer(memory_mb)
         self._closed = False
         self._ops: dict[int, asyncio.Task[Any]] = {}
@@ -290,6 +291,7 @@ class JsIsolate:
         self._tid: int | None = None
         self._last_cpu = 0.0
         self._current: asyncio.Future[Any] | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
         self.closed_at = 0.0
         self._interrupted = False  # a call was cut short: the thread may still be inside a builtin
         self.nice = 0
@@ -302,21 +304,20 @@ class JsIsolate:
 
     @classmethod
     async def create(cls, *, memory_mb: int, nice: int = 0) -> JsIsolate:
-        before = _thread_ids()
-        cm = mini_racer(asyncio.get_running_loop())
-        mr = cm.__enter__()
-        isolate = cls(cm, mr, memory_mb)
-        # Each mini-racer context runs its isolate on one OS thread of its own, made just now: its CPU clock is
-        # this isolate's CPU time (JS, compilation and GC alike, since V8 runs single-threaded).
-        new_threads = _thread_ids() - before
-        isolate._tid = new_threads.pop() if len(new_threads) == 1 else None
+        v8 = V8Context()
+        isolate = cls(v8, memory_mb)
+        # Each V8 context runs its isolate on one OS thread of its own: its CPU clock is this isolate's CPU time
+        # (JS, compilation and GC alike, since V8 runs single-threaded).
+        isolate._tid = v8.tid
         isolate.set_nice(nice)
         try:
-            mr.set_hard_memory_limit(isolate.enforcer.memory_bytes)
-            mr.set_soft_memory_limit(isolate.enforcer.soft_memory_bytes)
-            await asyncio.wait_for(mr.eval_cancelable(runtime_source() + "\n;0"), 10)
-            await mr.eval_cancelable(f"__edgeworker.seed({_js_string(secrets.token_hex(32))}), 0")
+            v8.set_hard_memory_limit(isolate.enforcer.memory_bytes)
+            v8.set_soft_memory_limit(isolate.enforcer.soft_memory_bytes)
+            await asyncio.wait_for(v8.start(runtime_source() + "\n;0"), 10)
+            await asyncio.wait_for(v8.start(f"__edgeworker.seed({_js_string(secrets.token_hex(32))}), 0"), 10)
         except BaseException:
+            v8.terminate()
+            isolate._interrupted = True
             isolate.close()
             raise
         return isolate
@@ -335,12 +336,15 @@ class JsIsolate:
         for task in self._ops.values():
             task.cancel()
         self._ops.clear()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        self._v8.close()
         if self._interrupted or background:
             # Freeing a context waits for its thread, and a builtin such as Array.prototype.fill on a huge array
             # does not stop at TerminateExecution: free it off the event loop, so the host's other isolates go on.
-            threading.Thread(target=self._cm.__exit__, args=(None, None, None), daemon=True).start()
+            threading.Thread(target=self._v8.free, daemon=True).start()
         else:
-            self._cm.__exit__(None, None, None)
+            self._v8.free()
 
     async def _still_running(self) -> bool:
         """After TerminateExecution: is the isolate's thread still burning CPU (inside a builtin that does not
@@ -361,10 +365,10 @@ class JsIsolate:
     def condemn(self, outcome: Outcome) -> None:
         """Stop the JavaScript running now (from outside: the host's memory watch); the call in flight ends with
         ``outcome`` and the isolate is thrown away."""
-        task = self._current
-        if task is not None and not task.done():
+        call = self._current
+        if call is not None and not call.done():
             self.enforcer.condemn(outcome)
-            task.cancel()
+            call.set_exception(_Condemned(outcome))
 
     def thread_cpu_s(self) -> float:
         """The isolate thread's CPU clock, in seconds (0 if the thread is unknown or gone)."""
@@ -406,17 +410,26 @@ class JsIsolate:
     def set_memory_limit(self, memory_mb: int) -> None:
         """A warm spare taken by a worker with a heap cap of its own."""
         self.enforcer.set_memory_mb(memory_mb)
-        self._mr.set_hard_memory_limit(self.enforcer.memory_bytes)
-        self._mr.set_soft_memory_limit(self.enforcer.soft_memory_bytes)
+        self._v8.set_hard_memory_limit(self.enforcer.memory_bytes)
+        self._v8.set_soft_memory_limit(self.enforcer.soft_memory_bytes)
 
     def over_soft_memory_limit(self) -> bool:
         """The heap passed the soft limit (a share of the hard one): retire this isolate after its request, before
         the hard limit has to kill one in the middle of a request."""
-        return bool(self._mr.was_soft_memory_limit_reached())
+        return self._v8.soft_memory_limit_reached()
 
     def heap_used_bytes(self) -> int:
-        stats = self._mr.heap_stats()
-        return int(stats.get("used_heap_size", 0)) if isinstance(stats, dict) else 0
+        return int(self._v8.heap_stats().get("used_heap_size", 0))
+
+    @property
+    def request_open(self) -> bool:
+        """The last request still has work to run (waitUntil, a streamed body): :meth:`finish` has more to do."""
+        return self._request_open
+
+    def quiet(self) -> bool:
+        """No JavaScript is running on the isolate's thread: it sleeps, waiting for the next call (the microtasks
+        a call left have all run)."""
+        return self._v8.thread_idle()
 
     # -- calls into JS
 
@@ -424,42 +437,35 @@ class JsIsolate:
         """Evaluates `code` (which returns a JSON string) with a wall-clock deadline; parses the result."""
         if self._closed:
             raise RuntimeError("the isolate is closed")
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if deadline - time.monotonic() <= 0:
             self.close()
             raise _Condemned(Outcome.EXCEEDED_WALL_TIME)
-        task = asyncio.ensure_future(self._mr.eval_cancelable(code))
-        self._current = task
+        call = self._v8.start(code)
+        self._current = call
+        self._watch(call, deadline)
         try:
-            while True:
-                try:
-                    timeout = self._request.wait_s(deadline - time.monotonic())
-                except LimitExceeded as exc:
-                    raise _Condemned(exc.outcome) from None
-                if timeout <= 0:
-                    raise _Condemned(Outcome.EXCEEDED_WALL_TIME)
-                done, _ = await asyncio.wait((task,), timeout=timeout)
-                if done:
-                    break
-            if task.cancelled() and self.enforcer.condemned is not None:
-                raise _Condemned(self.enforcer.condemned)
-            raw = task.result()
+            raw = await call
         except _Condemned:
-            task.cancel()  # V8 TerminateExecution; then the isolate is thrown away
+            self._v8.terminate()  # V8 TerminateExecution; then the isolate is thrown away
             self._interrupted = await self._still_running()
             self.close()
             raise
         except asyncio.CancelledError:
-            task.cancel()
+            self._v8.terminate()
             self._interrupted = True
             self.close()
             raise
         except JSEvalException:
-            if self._mr.was_hard_memory_limit_reached():
+            if self._v8.hard_memory_limit_reached():
                 self.close()
                 raise _Condemned(Outcome.EXCEEDED_MEMORY) from None
             raise
-        if self._mr.was_hard_memory_limit_reached():
+        finally:
+            self._current = None
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+                self._watchdog = None
+        if self._v8.hard_memory_limit_reached():
             self.close()
             raise _Condemned(Outcome.EXCEEDED_MEMORY)
         try:
@@ -467,7 +473,23 @@ class JsIsolate:
         except LimitExceeded as exc:
             self.close()
             raise _Condemned(exc.outcome) from None
-        return json.loads(str(raw))
+        return json.loads(raw) if isinstance(raw, str) else raw
+
+    def _watch(self, call: asyncio.Future[Any], deadline: float) -> None:
+        """The call's watchdog: it wakes when the request's CPU budget or its wall time could be used up, and
+        ends the call if one of them is (otherwise it sleeps again, for what is left)."""
+        self._watchdog = None
+        if call.done():
+            return
+        try:
+            timeout = self._request.wait_s(deadline - time.monotonic())
+        except LimitExceeded as exc:
+            call.set_exception(_Condemned(exc.outcome))
+            return
+        if timeout <= 0:
+            call.set_exception(_Condemned(Outcome.EXCEEDED_WALL_TIME))
+            return
+        self._watchdog = self._loop.call_later(timeout, self._watch, call, deadline)
 
     async def load_worker(
         self, compiled: CompiledWorker, env: dict[str, Any], *, timeout_ms: int = 5000, cpu_ms: int | None = 400
@@ -621,8 +643,11 @@ class JsIsolate:
         deadline = time.monotonic() + wall_ms / 1000
         logs: list[LogLine] = []
         if not self._request_open:
-            # Nothing left to run; but a microtask chain may have outlived the response. A no-op call queues
-            # behind it, under the request's CPU budget: a chain that never ends condemns the isolate here.
+            # Nothing left to run; but a microtask chain may have outlived the response. If the isolate's thread
+            # sleeps, there is none. Otherwise a no-op call queues behind it, under the request's CPU budget: a
+            # chain that never ends condemns the isolate here.
+            if self.quiet():
+                return FetchResult(Outcome.OK, status=0, logs=logs)
             try:
                 await self._call("0", deadline)
             except _Condemned as c:
@@ -698,10 +723,6 @@ async def _run_op(ctx: OpContext, name: str, args: Any) -> tuple[bool, Any]:
         return True, await handler(args)
     except Exception as e:  # the JS promise rejects with the error's message
         return False, {"name": "Error", "message": str(e) or type(e).__name__}
-
-
-def _thread_ids() -> set[int]:
-    return {int(t) for t in os.listdir("/proc/self/task")}
 
 
 def _thread_cpu_clock(tid: int) -> int:

@@ -25,7 +25,7 @@ import sys
 import time
 from typing import Any
 
-from edgeworker.isolates import _ipc, ops
+from edgeworker.isolates import _ipc, _v8, ops
 from edgeworker.isolates.engine import (
     CompiledWorker,
     FetchResult,
@@ -47,6 +47,7 @@ ZOMBIE_S = 1.0
 RETIRE_GRACE_S = 2.0
 HEAP_EVERY_S = 1.0  # how often an isolate's V8 heap size is reported to the node
 EXIT_ZOMBIE = 70
+EXIT_SELF_TEST = 78  # this mini-racer build does not behave as isolates/_v8.py expects (see its self_test)
 
 
 def _rss_bytes(page: int) -> int:
@@ -85,9 +86,9 @@ def _result_header(mid: int, result: FetchResult) -> dict[str, Any]:
 
 
 class Host:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
+    def __init__(self) -> None:
+        self._channel: _ipc.FrameProtocol | None = None
+        self._gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._isolates: dict[int, JsIsolate] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy: set[int] = set()
@@ -103,10 +104,12 @@ class Host:
         budget = os.environ.get("EDGEWORKER_HOST_MEMORY_MB")
         self._memory_budget = int(budget) << 20 if budget else None
         self._page = os.sysconf("SC_PAGE_SIZE")
+        self._rss = _rss_bytes(self._page)  # the host's RSS as of the watcher's last tick (every WATCH_S)
         self._idle_cpu: dict[int, float] = {}  # isolate → its thread's CPU clock when its last request ended
 
     def _send(self, header: dict[str, Any], body: bytes = b"") -> None:
-        self._writer.write(_ipc.encode(header, body))
+        if self._channel is not None:
+            self._channel.send(header, body)
 
     async def watch(self) -> None:
         """Limits that must be watched from outside JavaScript, every few milliseconds.
@@ -125,7 +128,7 @@ class Host:
         while True:
             await asyncio.sleep(WATCH_S)
             tick += 1
-            rss = _rss_bytes(page)
+            rss = self._rss = _rss_bytes(page)
             for iso_id in list(self._busy):
                 iso = self._isolates.get(iso_id)
                 if iso is None or iso.closed:
@@ -165,22 +168,23 @@ class Host:
             else:
                 self._idle_cpu[iso_id] = now
 
-    async def run(self) -> None:
+    async def run(self, sock: socket.socket) -> None:
+        """Serve the node over ``sock`` until it closes it."""
         watcher = asyncio.get_running_loop().create_task(self.watch())
         try:
-            await self._run()
+            self._channel = await _ipc.connect(sock, self._frame, self._closed)
+            await self._gone  # the node went away: so do we
         finally:
             watcher.cancel()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                header, body = await _ipc.read_frame(self._reader)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                return  # the node went away: so do we
-            task = asyncio.get_running_loop().create_task(self._handle(header, body))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+    def _closed(self, exc: Exception | None) -> None:
+        if not self._gone.done():
+            self._gone.set_result(None)
+
+    def _frame(self, header: dict[str, Any], body: bytes) -> None:
+        task = asyncio.get_running_loop().create_task(self._handle(header, body))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, msg: dict[str, Any], body: bytes) -> None:
         kind = msg.get("t")
@@ -298,7 +302,7 @@ class Host:
         )
         iso.set_nice(msg.get("nice", 0))
         self._busy.add(iso_id)
-        self._rss_at_start[iso_id] = _rss_bytes(self._page)
+        self._rss_at_start[iso_id] = self._rss
         try:
             result = await iso.fetch(
                 request,
@@ -311,32 +315,42 @@ class Host:
             header["t"] = "res"
             if result.condemned:
                 self._dispose(iso_id)
+            elif not result.stream and not iso.request_open and iso.quiet():
+                # Nothing of the request can run any more (no waitUntil work, and the isolate's thread sleeps): the
+                # isolate is free with the response itself, in one frame.
+                header["fin_now"] = await self._finish(mid, iso_id, iso, msg["wait_until_ms"])
+                self._send(header, result.body)
+                return
             self._send(header, result.body)
             if result.stream and not await self._stream(mid, iso_id, iso):
                 return
             # The isolate is free for the node only after "fin": the request's waitUntil work ran, and nothing of it
             # keeps running (see JsIsolate.finish). The client has its response already.
             if not result.condemned:
-                done = await iso.finish(wall_ms=msg["wait_until_ms"])
-                fin = _result_header(mid, done)
-                fin["t"] = "fin"
-                if done.condemned:
-                    self._dispose(iso_id)
-                elif iso.over_soft_memory_limit():  # retire it now, gracefully: its request is done
-                    fin["condemned"] = True
-                    fin["retire"] = "memory_soft_limit"
-                    self._dispose(iso_id)
-                elif time.monotonic() - self._heap_read_at.get(iso_id, 0.0) > HEAP_EVERY_S:
-                    # the isolate is quiet now, so asking V8 for its heap is a quick round trip
-                    self._heap_read_at[iso_id] = time.monotonic()
-                    fin["heap"] = iso.heap_used_bytes()
-                self._send(fin)
+                self._send(await self._finish(mid, iso_id, iso, msg["wait_until_ms"]))
         finally:
             self._uploads.pop(mid, None)
             self._busy.discard(iso_id)
             self._rss_at_start.pop(iso_id, None)
             if iso_id in self._isolates:
                 self._idle_cpu[iso_id] = iso.thread_cpu_s()
+
+    async def _finish(self, mid: int, iso_id: int, iso: JsIsolate, wait_until_ms: int) -> dict[str, Any]:
+        """Run what is left of the request (see JsIsolate.finish); the "fin" header that frees its isolate."""
+        done = await iso.finish(wall_ms=wait_until_ms)
+        fin = _result_header(mid, done)
+        fin["t"] = "fin"
+        if done.condemned:
+            self._dispose(iso_id)
+        elif iso.over_soft_memory_limit():  # retire it now, gracefully: its request is done
+            fin["condemned"] = True
+            fin["retire"] = "memory_soft_limit"
+            self._dispose(iso_id)
+        elif time.monotonic() - self._heap_read_at.get(iso_id, 0.0) > HEAP_EVERY_S:
+            # the isolate is quiet now, so asking V8 for its heap is a quick round trip
+            self._heap_read_at[iso_id] = time.monotonic()
+            fin["heap"] = iso.heap_used_bytes()
+        return fin
 
     def _upload(self, mid: int) -> asyncio.Queue[bytes | None | Exception]:
         queue = self._uploads.get(mid)
@@ -392,11 +406,15 @@ class Host:
 
 
 async def _main(fd: int) -> None:
-    sock = socket.socket(fileno=fd)
-    reader, writer = await asyncio.open_connection(sock=sock)
-    host = Host(reader, writer)
     try:
-        await host.run()
+        await _v8.self_test()
+    except Exception as exc:
+        log.critical("the V8 binding failed its start-up check, so this host cannot run isolates: %s", exc)
+        os._exit(EXIT_SELF_TEST)
+    sock = socket.socket(fileno=fd)
+    host = Host()
+    try:
+        await host.run(sock)
     finally:
         for iso_id in list(host._isolates):
             host._dispose(iso_id)

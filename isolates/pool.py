@@ -45,6 +45,7 @@ NESTED_EXTRA = 16
 # A worker's home host takes its new isolates until this many of the home's isolates are busy.
 SPILL_BUSY = 4
 STARTUP_WALL_S = 5.0
+EXIT_SELF_TEST = 78  # isolates/host.py: the V8 binding failed its start-up check
 
 
 class HostCrashed(Exception):
@@ -118,7 +119,8 @@ class HostProcess:
         self._on_exit = on_exit
         self._on_gone = on_gone
         self._proc: asyncio.subprocess.Process | None = None
-        self._writer: asyncio.StreamWriter | None = None
+        self._channel: _ipc.FrameProtocol | None = None
+        self._closed: asyncio.Future[None] | None = None
         self._pending: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
         self._finish: dict[int, Callable[[dict[str, Any]], None]] = {}
         self._early_fin: dict[int, dict[str, Any]] = {}
@@ -160,52 +162,51 @@ class HostProcess:
             )
         finally:
             child.close()
-        reader, self._writer = await asyncio.open_connection(sock=parent)
+        self._closed = asyncio.get_running_loop().create_future()
+        self._channel = await _ipc.connect(parent, self._frame, self._lost)
         self.alive = True
-        self._reader_task = asyncio.get_running_loop().create_task(self._read(reader))
+        self._reader_task = asyncio.get_running_loop().create_task(self._watch_close())
 
-    async def _read(self, reader: asyncio.StreamReader) -> None:
-        try:
-            while True:
-                header, body = await _ipc.read_frame(reader)
-                mid = header.get("mid", 0)
-                if header.get("t") == "fin":
-                    done = self._finish.pop(mid, None)
-                    if done is not None:
-                        done(header)
-                    else:  # it came before the caller of the request's "res" had run again
-                        self._early_fin[mid] = header
-                    continue
-                if header.get("t") == "subfetch":
-                    self._on_subfetch(self, header, body)
-                    continue
-                if header.get("t") == "chunk":
-                    self.stream_queue(mid).put_nowait(body)
-                    continue
-                if header.get("t") == "end":
-                    self.stream_queue(mid).put_nowait(header)
-                    if mid in self._claimed:  # its reader has it; otherwise take_stream() will
-                        self._claimed.discard(mid)
-                        self._streams.pop(mid, None)
-                    else:
-                        self._ended.add(mid)
-                    continue
-                if header.get("t") == "retiring":
-                    self.retiring = True
-                    self._on_exit(self, None)
-                    continue
-                if header.get("t") == "gone":  # the host closed an isolate on its own (JS ran outside a request)
-                    for iso in list(self.isolates):
-                        if iso.id == header.get("iso"):
-                            self._on_gone(iso, header.get("outcome", "error"))
-                    continue
-                fut = self._pending.pop(mid, None)
-                if fut is not None and not fut.done():
-                    fut.set_result((header, body))
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            pass
-        finally:
-            await self._died()
+    def _lost(self, exc: Exception | None) -> None:
+        if self._closed is not None and not self._closed.done():
+            self._closed.set_result(None)
+
+    async def _watch_close(self) -> None:
+        if self._closed is not None:
+            await self._closed
+        await self._died()
+
+    def _frame(self, header: dict[str, Any], body: bytes) -> None:
+        mid = header.get("mid", 0)
+        kind = header.get("t")
+        if kind == "fin":
+            done = self._finish.pop(mid, None)
+            if done is not None:
+                done(header)
+            else:  # it came before the caller of the request's "res" had run again
+                self._early_fin[mid] = header
+        elif kind == "subfetch":
+            self._on_subfetch(self, header, body)
+        elif kind == "chunk":
+            self.stream_queue(mid).put_nowait(body)
+        elif kind == "end":
+            self.stream_queue(mid).put_nowait(header)
+            if mid in self._claimed:  # its reader has it; otherwise take_stream() will
+                self._claimed.discard(mid)
+                self._streams.pop(mid, None)
+            else:
+                self._ended.add(mid)
+        elif kind == "retiring":
+            self.retiring = True
+            self._on_exit(self, None)
+        elif kind == "gone":  # the host closed an isolate on its own (JS ran outside a request)
+            for iso in list(self.isolates):
+                if iso.id == header.get("iso"):
+                    self._on_gone(iso, header.get("outcome", "error"))
+        else:
+            fut = self._pending.pop(mid, None)
+            if fut is not None and not fut.done():
+                fut.set_result((header, body))
 
     async def _died(self) -> None:
         if not self.alive:
@@ -219,8 +220,8 @@ class HostProcess:
                 except ProcessLookupError:
                     pass
             code = await self._proc.wait()
-        if self._writer is not None:
-            self._writer.close()
+        if self._channel is not None:
+            self._channel.close()
         for fut in self._pending.values():
             if not fut.done():
                 fut.set_exception(HostCrashed(f"isolate host {self.pid} exited with {code}"))
@@ -252,7 +253,7 @@ class HostProcess:
     ) -> tuple[dict[str, Any], bytes]:
         """Send one message and wait for its answer. ``upload``: the rest of a request body, still arriving from
         the client, sent behind the message in "body" frames while the worker runs."""
-        if not self.alive or self._writer is None:
+        if not self.alive or self._channel is None:
             raise HostCrashed("isolate host is not running")
         mid = next(self._mids)
         header["mid"] = mid
@@ -261,17 +262,17 @@ class HostProcess:
         if worker is not None:
             self.in_flight[worker] += 1
         pump: asyncio.Task[None] | None = None
+        hung: asyncio.TimerHandle | None = None
         try:
-            self._writer.write(_ipc.encode(header, body))
+            self._channel.send(header, body)
             if upload is not None:
                 pump = asyncio.get_running_loop().create_task(self._pump_upload(mid, upload))
-            try:
-                return await asyncio.wait_for(asyncio.shield(fut), timeout)
-            except TimeoutError:
-                log.error("isolate host %s did not answer within %.1fs; killing it", self.pid, timeout)
-                self.kill()
-                raise HostCrashed(f"isolate host {self.pid} hung and was killed") from None
+            if timeout is not None:
+                hung = asyncio.get_running_loop().call_later(timeout, self._hung, fut, timeout)
+            return await fut
         finally:
+            if hung is not None:
+                hung.cancel()
             self._pending.pop(mid, None)
             if pump is not None and not pump.done():  # the worker answered without reading all of it: keep reading
                 pump.add_done_callback(lambda t: t.cancelled() or t.exception())
@@ -279,6 +280,13 @@ class HostProcess:
                 self.in_flight[worker] -= 1
                 if not self.in_flight[worker]:
                     del self.in_flight[worker]
+
+    def _hung(self, fut: asyncio.Future[tuple[dict[str, Any], bytes]], timeout: float) -> None:
+        if fut.done():
+            return
+        log.error("isolate host %s did not answer within %.1fs; killing it", self.pid, timeout)
+        self.kill()
+        fut.set_exception(HostCrashed(f"isolate host {self.pid} hung and was killed"))
 
     async def _pump_upload(self, mid: int, upload: AsyncIterator[bytes]) -> None:
         try:
@@ -314,13 +322,13 @@ class HostProcess:
             self._finish[mid] = callback
 
     def send(self, header: dict[str, Any], body: bytes = b"") -> None:
-        if self.alive and self._writer is not None:
-            self._writer.write(_ipc.encode(header, body))
+        if self.alive and self._channel is not None:
+            self._channel.send(header, body)
 
     async def close(self, timeout: float = 5.0) -> None:
         self.alive = False
-        if self._writer is not None:
-            self._writer.close()
+        if self._channel is not None:
+            self._channel.close()
         if self._proc is not None and self._proc.returncode is None:
             try:
                 await asyncio.wait_for(self._proc.wait(), timeout)
@@ -419,6 +427,16 @@ class IsolatePool:
             else:  # and now it is gone
                 for iso in list(host.isolates):
                     self._forget(iso, "host_retired")
+            return
+        if code == EXIT_SELF_TEST:
+            log.critical(
+                "isolate host %s (slot %d) found that the installed mini-racer does not work as edgeworker needs "
+                "(see its message above); it is not restarted. Install the mini-racer version pyproject.toml names.",
+                host.pid,
+                host.index,
+            )
+            for iso in list(host.isolates):
+                self._forget(iso, "host_crashed")
             return
         log.error("isolate host %s (slot %d) exited with code %s; starting a new one", host.pid, host.index, code)
         self.observer.host_crashed(code)
@@ -772,7 +790,10 @@ class IsolatePool:
                 self._release(iso, bool(fin.get("condemned")), fin.get("retire") or fin.get("outcome", "ok"))
                 on_finish(_response(fin, b""))
 
-            host.on_finish(header["mid"], finished)
+            if "fin_now" in header:  # the isolate was free when it answered
+                finished(header["fin_now"])
+            else:
+                host.on_finish(header["mid"], finished)
         else:
             self._release(iso, condemned, result.outcome.value)
         return result

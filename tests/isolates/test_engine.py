@@ -35,13 +35,13 @@ class CountingCalls:
 
     def __init__(self, iso: JsIsolate, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[str] = []
-        original = iso._mr.eval_cancelable
+        original = iso._v8.start
 
-        async def counted(code: str) -> object:
+        def counted(code: str) -> object:
             self.calls.append(code[:40])
-            return await original(code)
+            return original(code)
 
-        monkeypatch.setattr(iso._mr, "eval_cancelable", counted)
+        monkeypatch.setattr(iso._v8, "start", counted)
 
 
 async def test_module_worker(isolate: JsIsolate) -> None:
