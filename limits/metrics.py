@@ -116,13 +116,23 @@ class PrometheusObserver:
             buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30),
             registry=registry,
         )
+        self._done: dict[tuple[str, int, Outcome], tuple[Counter, Counter, Histogram]] = {}
+        self._cpu_by_worker: dict[str, Histogram] = {}
         if isolate_states is not None:
             registry.register(_IsolateGauge(isolate_states, heap_by_worker))
 
     def request_done(self, worker: str, status: int, outcome: Outcome, seconds: float) -> None:
-        self._requests.labels(worker, str(status)).inc()
-        self._outcomes.labels(worker, outcome.value).inc()
-        self._duration.labels(worker).observe(seconds)
+        # labels() validates and locks on every call; the children of a worker are kept after their first use
+        done = self._done.get((worker, status, outcome))
+        if done is None:
+            done = self._done[(worker, status, outcome)] = (
+                self._requests.labels(worker, str(status)),
+                self._outcomes.labels(worker, outcome.value),
+                self._duration.labels(worker),
+            )
+        done[0].inc()
+        done[1].inc()
+        done[2].observe(seconds)
 
     def isolate_created(self, worker: str) -> None:
         self._created.labels(worker).inc()
@@ -140,4 +150,7 @@ class PrometheusObserver:
         self._limits.labels(worker, limit).inc()
 
     def request_cpu(self, worker: str, seconds: float) -> None:
-        self._cpu.labels(worker).observe(seconds)
+        cpu = self._cpu_by_worker.get(worker)
+        if cpu is None:
+            cpu = self._cpu_by_worker[worker] = self._cpu.labels(worker)
+        cpu.observe(seconds)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from edgeworker.isolates.pool import HostCrashed, Overloaded, Quarantined, ScriptFailed
 from edgeworker.isolates.types import WorkerResponse
@@ -47,11 +47,14 @@ _STATUS_TITLES = {
 STREAM_UPLOAD_OVER = 64 * 1024  # request bodies larger than this stream into the worker
 DRAIN_BYTES = 8 * 1024 * 1024  # how much of a refused upload is read before the 413
 DRAIN_WAIT_S = 5.0
-_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
+
+
+_ids = random.Random(os.urandom(16))
 
 
 def new_request_id() -> str:
-    return os.urandom(8).hex()
+    """16 hex digits, unique in practice (ids name requests in logs; they are not secrets)."""
+    return f"{_ids.getrandbits(64):016x}"
 
 
 def _page(status: int, title: str, detail: str, request_id: str, headers: dict[str, str] | None = None) -> Response:
@@ -59,7 +62,7 @@ def _page(status: int, title: str, detail: str, request_id: str, headers: dict[s
     return PlainTextResponse(text, status_code=status, headers={REQUEST_ID_HEADER: request_id, **(headers or {})})
 
 
-def build_app(node: Node) -> Starlette:
+def build_app(node: Node) -> ASGIApp:
     async def handle(request: Request) -> Response:
         started = time.perf_counter()
         request_id = new_request_id()
@@ -194,7 +197,23 @@ def build_app(node: Node) -> Starlette:
         node.observer.request_done(script.name, response.status_code, outcome, time.perf_counter() - started)
         return response
 
-    return Starlette(routes=[Route("/{path:path}", handle, methods=_METHODS)])
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # Every path and every method goes to a worker (PURGE and PROPFIND too, as on Workers): no router.
+        if scope["type"] == "websocket":  # not served yet: the handshake is refused (403)
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        try:
+            response = await handle(request)
+        except Exception:  # a bug of ours: the client gets a 500 page, the log the traceback
+            request_id = new_request_id()
+            log.exception("request %s: the data plane failed on %s %s", request_id, request.method, request.url.path)
+            response = _page(500, "Error 500: Internal error", "The node failed on this request.", request_id)
+        await response(scope, receive, send)
+
+    return app
 
 
 async def _drain(request: Request) -> None:

@@ -29,6 +29,16 @@ async def test_module_worker_by_host_label(node: NodeProcess) -> None:
     assert len(r.headers["x-edgeworker-request-id"]) == 16
 
 
+async def test_any_method_reaches_the_worker(node: NodeProcess) -> None:
+    # as on Workers: methods outside the usual nine (cache purges, WebDAV) are the worker's to answer
+    answer = await node.deploy("methods", "export default { fetch(r) { return new Response(r.method); } }")
+    assert answer.status_code == 200
+    async with node.client() as client:
+        for method in ("PURGE", "PROPFIND", "PATCH", "OPTIONS"):
+            r = await client.request(method, "/", headers={"host": "methods.localhost"})
+            assert (r.status_code, r.text) == (200, method)
+
+
 async def test_service_worker_format(node: NodeProcess) -> None:
     answer = await node.deploy("swhello", SW_HELLO)
     assert answer.json()["format"] == "service-worker"
