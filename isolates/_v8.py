@@ -57,6 +57,8 @@ class V8Context:
         new = _thread_ids() - before
         # the isolate's own thread (its CPU clock is the isolate's CPU time); None if it cannot be told apart
         self.tid: int | None = new.pop() if len(new) == 1 else None
+        # the thread's /proc stat, kept open: one pread per look at its state
+        self._stat = os.open(f"/proc/self/task/{self.tid}/stat", os.O_RDONLY | os.O_CLOEXEC) if self.tid else -1
         self._efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
         self._loop.add_reader(self._efd, self._completed)
         self._waiter: asyncio.Future[Any] | None = None
@@ -137,14 +139,14 @@ class V8Context:
     def thread_idle(self) -> bool:
         """Is the isolate's thread asleep, waiting for work? (Microtasks run after a call has answered: until
         they are done the thread is running, or runnable.) False when it cannot be told."""
-        if self.tid is None:
+        if self._stat < 0:
             return False
         try:
-            with open(f"/proc/self/task/{self.tid}/stat", "rb") as f:
-                stat = f.read()
+            stat = os.pread(self._stat, 512, 0)
         except OSError:
             return False
-        return stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] == b"S"
+        at = stat.rfind(b")") + 2  # the state follows the command name, which may contain anything
+        return stat[at : at + 1] == b"S"
 
     # -- the end
 
@@ -163,6 +165,8 @@ class V8Context:
         still ending would write to whatever file took its number)."""
         self._lib.mr_free_context(self._ctx)
         os.close(self._efd)
+        if self._stat >= 0:
+            os.close(self._stat)
 
 
 def _value(raw: Any) -> Any:

@@ -388,7 +388,13 @@ class JsIsolate:
         self._request.limit_s = None
 
     def cpu_used_s(self) -> float:
-        return self._request.used_s()
+        """The request's CPU so far, as of the end of its last call into JavaScript."""
+        return self._request.last_used_s()
+
+    @property
+    def last_cpu_s(self) -> float:
+        """The isolate thread's CPU clock as last read."""
+        return self._last_cpu
 
     @property
     def host_cpu_s(self) -> float:
@@ -442,7 +448,7 @@ class JsIsolate:
             raise _Condemned(Outcome.EXCEEDED_WALL_TIME)
         call = self._v8.start(code)
         self._current = call
-        self._watch(call, deadline)
+        self._watch(call, deadline, fresh=False)
         try:
             raw = await call
         except _Condemned:
@@ -475,14 +481,14 @@ class JsIsolate:
             raise _Condemned(exc.outcome) from None
         return json.loads(raw) if isinstance(raw, str) else raw
 
-    def _watch(self, call: asyncio.Future[Any], deadline: float) -> None:
+    def _watch(self, call: asyncio.Future[Any], deadline: float, fresh: bool = True) -> None:
         """The call's watchdog: it wakes when the request's CPU budget or its wall time could be used up, and
         ends the call if one of them is (otherwise it sleeps again, for what is left)."""
         self._watchdog = None
         if call.done():
             return
         try:
-            timeout = self._request.wait_s(deadline - time.monotonic())
+            timeout = self._request.wait_s(deadline - time.monotonic(), fresh)
         except LimitExceeded as exc:
             call.set_exception(_Condemned(exc.outcome))
             return

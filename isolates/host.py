@@ -333,7 +333,7 @@ class Host:
             self._busy.discard(iso_id)
             self._rss_at_start.pop(iso_id, None)
             if iso_id in self._isolates:
-                self._idle_cpu[iso_id] = iso.thread_cpu_s()
+                self._idle_cpu[iso_id] = iso.last_cpu_s
 
     async def _finish(self, mid: int, iso_id: int, iso: JsIsolate, wait_until_ms: int) -> dict[str, Any]:
         """Run what is left of the request (see JsIsolate.finish); the "fin" header that frees its isolate."""

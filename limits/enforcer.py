@@ -25,7 +25,7 @@ class RequestEnforcer:
 
     def __init__(self, thread_cpu_s: Callable[[], float], cpu_ms: int | None) -> None:
         self._clock = thread_cpu_s
-        self._start = thread_cpu_s()
+        self._start = self._read = thread_cpu_s()
         self.limit_s = cpu_ms / 1000 if cpu_ms is not None else None
         self.host_cpu_s = 0.0
 
@@ -34,15 +34,23 @@ class RequestEnforcer:
         self.host_cpu_s = seconds
 
     def used_s(self) -> float:
-        return self._clock() - self._start + self.host_cpu_s
+        """CPU used so far, read from the clock now."""
+        self._read = self._clock()
+        return self.last_used_s()
 
-    def wait_s(self, wall_left_s: float) -> float:
+    def last_used_s(self) -> float:
+        """CPU used as of the last reading of the clock (reading another thread's CPU clock is a system call
+        that costs more than most of a request's Python: it is read when it matters, not at every step)."""
+        return self._read - self._start + self.host_cpu_s
+
+    def wait_s(self, wall_left_s: float, fresh: bool = True) -> float:
         """How long to wait for JavaScript before looking again. CPU time never runs faster than the wall clock,
         so waiting no longer than the budget left sees an overrun within the wake-up latency. Raises
-        :class:`LimitExceeded` when the budget is gone."""
+        :class:`LimitExceeded` when the budget is gone. ``fresh=False``: at the start of a call into JavaScript,
+        when the thread has been idle since the last reading."""
         if self.limit_s is None:
             return wall_left_s
-        cpu_left = self.limit_s - self.used_s()
+        cpu_left = self.limit_s - (self.used_s() if fresh else self.last_used_s())
         if cpu_left <= 0:
             raise LimitExceeded(Outcome.EXCEEDED_CPU)
         return min(wall_left_s, max(cpu_left, MIN_WAIT_S))
