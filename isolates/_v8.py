@@ -19,6 +19,7 @@ import asyncio
 import ctypes
 import json
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException
@@ -26,7 +27,7 @@ from py_mini_racer._dll import MR_CALLBACK, RawValueHandle, init_mini_racer
 from py_mini_racer._exc import JSTerminatedException
 
 # mini_racer.cc's type tags for the values a call can end with
-_NULL, _BOOL, _INTEGER, _DOUBLE, _STRING, _UNDEFINED = 1, 2, 3, 4, 5, 11
+_NULL, _BOOL, _INTEGER, _DOUBLE, _STRING, _UNDEFINED, _SHARED_ARRAY_BUFFER = 1, 2, 3, 4, 5, 11, 101
 _ERRORS: dict[int, type[JSEvalException]] = {
     200: JSEvalException,
     201: JSParseException,
@@ -169,8 +170,29 @@ class V8Context:
             os.close(self._stat)
 
 
+@dataclass(frozen=True)
+class SharedBuffer:
+    """A SharedArrayBuffer that JavaScript returned: its memory, which both sides may read and write while no
+    script runs. Valid only as long as JavaScript keeps the buffer referenced."""
+
+    address: int
+    size: int
+
+    def write(self, data: bytes) -> None:
+        if len(data) > self.size:
+            raise ValueError(f"{len(data)} bytes do not fit a shared buffer of {self.size}")
+        ctypes.memmove(self.address, data, len(data))
+
+    def read(self, n: int) -> bytes:
+        if n > self.size:
+            raise ValueError(f"cannot read {n} bytes from a shared buffer of {self.size}")
+        return ctypes.string_at(self.address, n)
+
+
 def _value(raw: Any) -> Any:
     kind = raw.type
+    if kind == _SHARED_ARRAY_BUFFER:
+        return SharedBuffer(ctypes.cast(raw.value.bytes_val, ctypes.c_void_p).value or 0, int(raw.len))
     if kind == _STRING:
         return ctypes.string_at(raw.value.bytes_val, raw.len).decode("utf-8", "surrogatepass")
     error = _ERRORS.get(kind)

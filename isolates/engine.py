@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from py_mini_racer import JSEvalException, mini_racer
 
-from edgeworker.isolates._v8 import V8Context
+from edgeworker.isolates._v8 import SharedBuffer, V8Context
 from edgeworker.isolates.ops import HOST_OPS, OpContext, op_context
 from edgeworker.limits.enforcer import IsolateEnforcer, LimitExceeded, RequestEnforcer
 from edgeworker.limits.outcome import Outcome
@@ -31,6 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime" / "dist"
 SCRIPT_NAME = "worker.js"
 NEVER_RESPONDED_MESSAGE = "The script will never generate a response."
+EXCHANGE_MAX = 1024 * 1024  # 00_infra.js: bodies up to this size cross in the isolate's exchange buffer
 
 # V8 runs single-threaded (one thread per isolate: its CPU clock is the isolate's CPU time), and, as on Workers,
 # code cannot be generated from strings: eval() and new Function() throw EvalError.
@@ -292,6 +293,7 @@ class JsIsolate:
         self._last_cpu = 0.0
         self._current: asyncio.Future[Any] | None = None
         self._watchdog: asyncio.TimerHandle | None = None
+        self._exchange: SharedBuffer | None = None  # the isolate's exchange buffer for bodies (see 00_infra.js)
         self.closed_at = 0.0
         self._interrupted = False  # a call was cut short: the thread may still be inside a builtin
         self.nice = 0
@@ -314,7 +316,11 @@ class JsIsolate:
             v8.set_hard_memory_limit(isolate.enforcer.memory_bytes)
             v8.set_soft_memory_limit(isolate.enforcer.soft_memory_bytes)
             await asyncio.wait_for(v8.start(runtime_source() + "\n;0"), 10)
-            await asyncio.wait_for(v8.start(f"__edgeworker.seed({_js_string(secrets.token_hex(32))}), 0"), 10)
+            # seeded, and with its exchange buffer made now: the first request with a body needs no extra call
+            exchange = await asyncio.wait_for(
+                v8.start(f"__edgeworker.seed({_js_string(secrets.token_hex(32))}), __edgeworker.exchange(0)"), 10
+            )
+            isolate._exchange = exchange if isinstance(exchange, SharedBuffer) else None
         except BaseException:
             v8.terminate()
             isolate._interrupted = True
@@ -556,7 +562,7 @@ class JsIsolate:
             "method": req.method,
             "url": req.url,
             "headers": [[k, v] for k, v in req.headers],
-            "body": req.body.decode("latin-1") if req.body else None,
+            "body": None,
             "bodyStream": req.body_stream is not None,
             "now": time.time() * 1000,
             "seed": _entropy(),
@@ -571,12 +577,17 @@ class JsIsolate:
         if self._subrequest_limit is not None:
             self._op_ctx.subrequest_limit = self._subrequest_limit
         try:
+            if req.body and len(req.body) <= EXCHANGE_MAX:
+                (await self._exchange_buffer(len(req.body), deadline)).write(req.body)
+                message["bodyLen"] = len(req.body)
+            elif req.body:
+                message["body"] = req.body.decode("latin-1")
             state = await self._call(f"__edgeworker.dispatch({_js_string(json.dumps(message))})", deadline)
             while True:
                 logs += _logs(state)
                 kind = state["s"]
                 if kind in ("done", "error"):
-                    result = _result(state, logs)
+                    result = _result(state, logs, await self._body(state, "bodyLen", "body", deadline))
                     if state.get("stream"):  # the head is known; the body follows through read_stream()
                         result.stream = True
                         self._stream_deadline = deadline
@@ -622,8 +633,9 @@ class JsIsolate:
                 self.stream_logs += _logs(state)
                 if state["s"] != "streaming":
                     return
-                if state["chunk"]:
-                    yield state["chunk"].encode("latin-1")
+                chunk = await self._body(state, "chunkLen", "chunk", deadline)
+                if chunk:
+                    yield chunk
                 if state["end"]:
                     if state.get("finished"):
                         self._request_open = False
@@ -677,6 +689,32 @@ class JsIsolate:
         except JSEvalException:
             self.close()
             return FetchResult(Outcome.EXCEPTION, status=0, logs=logs, condemned=True)
+
+    # -- bodies
+
+    async def _exchange_buffer(self, size: int, deadline: float) -> SharedBuffer:
+        """The isolate's exchange buffer, at least ``size`` bytes (JS makes or grows it on this call)."""
+        if self._exchange is None or self._exchange.size < size:
+            buffer = await self._call(f"__edgeworker.exchange({size})", deadline)
+            if not isinstance(buffer, SharedBuffer):
+                raise RuntimeError("the runtime's exchange buffer is not a SharedArrayBuffer")
+            self._exchange = buffer
+        return self._exchange
+
+    async def _body(self, state: dict[str, Any], length_key: str, text_key: str, deadline: float) -> bytes:
+        """A body (or the next part of one) that JS left in the exchange buffer, or in the state as a latin-1
+        string when it was larger. A buffer size the host has not seen means JS replaced the buffer."""
+        length = state.get(length_key)
+        if isinstance(length, int):
+            if self._exchange is None or self._exchange.size != state.get("xsize"):
+                self._exchange = None
+                buffer = await self._exchange_buffer(0, deadline)
+                if buffer.size != state.get("xsize"):
+                    raise RuntimeError("the runtime's exchange buffer changed size unexpectedly")
+            assert self._exchange is not None
+            return self._exchange.read(length) if length else b""
+        text = state.get(text_key)
+        return str(text).encode("latin-1") if text else b""
 
     # -- the poll loop
 
@@ -754,7 +792,7 @@ def _logs(state: dict[str, Any]) -> list[LogLine]:
     return [LogLine(str(level), str(text)) for level, text in state.get("logs", [])]
 
 
-def _result(state: dict[str, Any], logs: list[LogLine]) -> FetchResult:
+def _result(state: dict[str, Any], logs: list[LogLine], body: bytes) -> FetchResult:
     wait_until = int(state.get("waitUntil", 0)) > 0
     if state["s"] == "error":
         e = state["error"]
@@ -768,7 +806,7 @@ def _result(state: dict[str, Any], logs: list[LogLine]) -> FetchResult:
         Outcome.OK,
         status=int(state["status"]),
         headers=[(str(k), str(v)) for k, v in state["headers"]],
-        body=str(state["body"]).encode("latin-1"),
+        body=body,
         logs=logs,
         wait_until=wait_until,
     )

@@ -25,6 +25,7 @@ export const primordials = Object.freeze({
   ArrayPrototypeSplice: uncurryThis(Array.prototype.splice),
   ArrayPrototypeMap: uncurryThis(Array.prototype.map),
   ArrayPrototypeIndexOf: uncurryThis(Array.prototype.indexOf),
+  ArrayPrototypeShift: uncurryThis(Array.prototype.shift),
   StringPrototypeCharCodeAt: uncurryThis(String.prototype.charCodeAt),
   StringPrototypeToLowerCase: uncurryThis(String.prototype.toLowerCase),
   StringPrototypeToUpperCase: uncurryThis(String.prototype.toUpperCase),
@@ -76,6 +77,7 @@ const {
   ObjectDefineProperty, ArrayPrototypePush, StringFromCharCode, StringPrototypeCharCodeAt, Uint8Array: U8,
   ArrayPrototypeJoin, PromisePrototypeThen, MapPrototypeSet, MapPrototypeGet, MapPrototypeDelete, MapPrototypeClear,
   StringPrototypeSlice, TypeError: TypeErr, Promise: P, ObjectGetOwnPropertyDescriptor, ReflectApply,
+  ObjectGetPrototypeOf,
 } = primordials;
 
 /** Defines a global the way WebIDL does: writable, configurable, not enumerable. */
@@ -94,6 +96,51 @@ if (ObjectGetOwnPropertyDescriptor(globalThis, "__timer_manager") !== undefined)
 /** The bridge: filled in by the files that own each function (90_dispatch.js). */
 export const bridge = Object.create(null);
 ObjectDefineProperty(globalThis, "__edgeworker", { value: bridge, writable: false, configurable: false, enumerable: false });
+
+// ---- the exchange buffer ------------------------------------------------------
+// Bodies cross between the host and JS as bytes in one SharedArrayBuffer per isolate: the host writes a request
+// body into it before a call, JS writes a response body (or the next part of a streamed one) into it before it
+// returns, each side copies out at once (only one call runs at a time). It is made on first use, grows in powers
+// of two up to EXCHANGE_MAX (so its size tells one buffer from the next, and the host, seeing a size it does not
+// know, asks for the new buffer's address: bridge.exchange). Bodies over EXCHANGE_MAX cross as latin-1 strings.
+
+const SAB = SharedArrayBuffer;
+const TypedArrayPrototypeSet = uncurryThis(ObjectGetPrototypeOf(U8.prototype).set);
+const EXCHANGE_MIN = 64 * 1024;
+export const EXCHANGE_MAX = 1024 * 1024;
+let exchange = null;
+
+function ensureExchange(n) {
+  if (exchange !== null && exchange.byteLength >= n) return;
+  let size = EXCHANGE_MIN;
+  while (size < n) size *= 2;
+  exchange = new SAB(size);
+}
+
+/** The buffer itself, at least `n` bytes long: the host reads its address from it. */
+bridge.exchange = function exchangeBuffer(n) {
+  ensureExchange(n > 0 ? n : 1);
+  return exchange;
+};
+
+/** The `n` bytes the host wrote into the exchange buffer, copied out. */
+export function takeFromExchange(n) {
+  const out = new U8(n);
+  if (n > 0) TypedArrayPrototypeSet(out, new U8(exchange, 0, n));
+  return out;
+}
+
+/** Writes byte arrays one after another into the exchange buffer for the host; returns the fields of the state
+ * that say where they are ({ len, xsize }). The caller keeps the total at most EXCHANGE_MAX. */
+export function putInExchange(parts, total) {
+  ensureExchange(total);
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    TypedArrayPrototypeSet(new U8(exchange, at, parts[i].length), parts[i]);
+    at += parts[i].length;
+  }
+  return { len: total, xsize: exchange.byteLength };
+}
 
 // ---- binary strings ---------------------------------------------------------
 

@@ -2,7 +2,7 @@
 // Every call returns a JSON string (never an object: only strings cross to Python).
 import {
   beginRequest, bridge, bytesToLatin1, currentGeneration, defineGlobal, deliverResults, endRequest, hostCall,
-  latin1ToBytes,
+  latin1ToBytes, EXCHANGE_MAX, putInExchange, takeFromExchange,
   outstandingOps, primordials, pushLog, requestActive, setNow, takeLogs, takeOps,
 } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
@@ -15,8 +15,12 @@ import { reseed } from "./30_crypto.js";
 import { nextTimerDelay, runDueTimers } from "./40_timers.js";
 
 const { JSONParse, JSONStringify, ObjectKeys, ObjectPrototypeHasOwnProperty, ArrayPrototypePush, PromiseResolve,
+  ArrayPrototypeShift, uncurryThis, ObjectGetPrototypeOf,
   PromisePrototypeThen, TypeError: TypeErr, String: Str, ReflectApply, ObjectFreeze, ArrayPrototypeIndexOf,
   ArrayPrototypeJoin, ArrayBufferIsView, ObjectPrototypeToString, Uint8Array: U8 } = primordials;
+
+const TypedArrayPrototypeSlice = uncurryThis(ObjectGetPrototypeOf(U8.prototype).slice);
+const TypedArrayPrototypeSubarray = uncurryThis(ObjectGetPrototypeOf(U8.prototype).subarray);
 
 const HANDLER_NAMES = ["fetch", "scheduled", "queue", "tail", "trace", "email", "alarm", "test"];
 
@@ -192,7 +196,8 @@ bridge.dispatch = function dispatch(reqJson) {
   try {
     const body = msg.bodyStream === true
       ? hostStreamSource(readUpload)
-      : msg.body === null || msg.body === undefined ? null : bytesSource(latin1ToBytes(msg.body));
+      : typeof msg.bodyLen === "number" ? bytesSource(takeFromExchange(msg.bodyLen))
+        : msg.body === null || msg.body === undefined ? null : bytesSource(latin1ToBytes(msg.body));
     const cf = msg.cf !== null && typeof msg.cf === "object" ? msg.cf : {};
     const request = requestFromHost(msg.method, msg.url, msg.headers, body, cf);
     if (format === "modules") {
@@ -276,11 +281,47 @@ function pumpStream(r, reader) {
       fail(new TypeErr("This ReadableStream did not return bytes."));
       return undefined;
     }
-    ArrayPrototypePush(st.chunks, bytesToLatin1(new U8(v.buffer, v.byteOffset, v.byteLength)));
-    st.activity++;
+    if (v.byteLength > 0) {
+      ArrayPrototypePush(st.chunks, TypedArrayPrototypeSlice(v)); // a copy: the producer may reuse its buffer
+      st.buffered += v.byteLength;
+      st.activity++;
+    }
+    // Backpressure: with a full exchange buffer's worth waiting, read on only once the host has taken it.
+    if (st.buffered >= EXCHANGE_MAX) {
+      st.resume = () => PromisePrototypeThen(reader.read(), step, fail);
+      return undefined;
+    }
     return PromisePrototypeThen(reader.read(), step, fail);
   };
   PromisePrototypeThen(reader.read(), step, fail);
+}
+
+/** The chunks waiting for the host, up to what the exchange buffer holds, as the fields of a "streaming" state. */
+function takeChunks(st) {
+  const parts = [];
+  let total = 0;
+  while (st.chunks.length > 0 && total < EXCHANGE_MAX) {
+    let c = st.chunks[0];
+    if (total + c.length > EXCHANGE_MAX) { // the first part of it now, the rest in the next state
+      const room = EXCHANGE_MAX - total;
+      st.chunks[0] = TypedArrayPrototypeSubarray(c, room);
+      c = TypedArrayPrototypeSubarray(c, 0, room);
+    } else {
+      ArrayPrototypeShift(st.chunks);
+    }
+    ArrayPrototypePush(parts, c);
+    total += c.length;
+  }
+  st.buffered -= total;
+  const resume = st.resume;
+  let resumed = false;
+  if (resume !== null && st.buffered < EXCHANGE_MAX) { // the pump reads on as soon as this call returns
+    st.resume = null;
+    resume();
+    resumed = true;
+  }
+  const out = putInExchange(parts, total);
+  return { chunkLen: out.len, xsize: out.xsize, more: st.chunks.length > 0 || resumed };
 }
 
 function state(ready) {
@@ -301,7 +342,7 @@ function state(ready) {
       if (taken.reader !== null) {
         // A stream body goes to the host chunk by chunk: the head now, then "streaming" states (see below).
         r.reported = true;
-        r.stream = { chunks: [], done: false, error: null, activity: 0, seen: 0 };
+        r.stream = { chunks: [], buffered: 0, resume: null, done: false, error: null, activity: 0, seen: 0 };
         pumpStream(r, taken.reader);
         return {
           s: "done", status: r.response.status, statusText: r.response.statusText, headers: responseHeaders(r),
@@ -313,22 +354,31 @@ function state(ready) {
     if (bytes !== null) {
       r.reported = true;
       bodyState.used = true;
-      return {
+      const st = {
         s: "done", status: r.response.status, statusText: r.response.statusText, headers: responseHeaders(r),
-        body: bytesToLatin1(bytes), logs: takeLogs(), waitUntil: r.waitUntil,
+        logs: takeLogs(), waitUntil: r.waitUntil,
       };
+      if (bytes.length <= EXCHANGE_MAX) {
+        const out = putInExchange([bytes], bytes.length);
+        st.bodyLen = out.len;
+        st.xsize = out.xsize;
+      } else {
+        st.body = bytesToLatin1(bytes);
+      }
+      return st;
     }
   }
   const timer = nextTimerDelay();
   if (r.stream !== undefined && !r.streamClosed) {
     const st = r.stream;
-    const chunk = ArrayPrototypeJoin(st.chunks, "");
-    st.chunks = [];
+    const taken = takeChunks(st);
     if (st.activity !== st.seen) { st.seen = st.activity; ready = true; }
-    if (st.done) r.streamClosed = true;
+    if (taken.more) ready = true; // more is waiting already: poll again at once
+    const end = st.done && !taken.more;
+    if (end) r.streamClosed = true;
     return {
-      s: "streaming", chunk, end: st.done, error: st.error, ready, timer, ops: takeOps(), outstanding: outstandingOps(),
-      logs: takeLogs(), waitUntil: r.waitUntil,
+      s: "streaming", chunkLen: taken.chunkLen, xsize: taken.xsize, end, error: end ? st.error : null, ready, timer,
+      ops: takeOps(), outstanding: outstandingOps(), logs: takeLogs(), waitUntil: r.waitUntil,
     };
   }
   if (r.reported) {

@@ -458,3 +458,28 @@ async def test_incoming_url_as_the_parser_gives_it(isolate: JsIsolate) -> None:
         assert result.outcome is Outcome.OK, url
         given, parsed = json.loads(result.body)
         assert given == parsed, url
+
+
+ECHO_BYTES = """export default { async fetch(r) {
+  const body = new Uint8Array(await r.arrayBuffer());
+  const n = Number(new URL(r.url).searchParams.get("stream") || 0);
+  if (!n) return new Response(body);
+  // the body again as one stream chunk of it, n times: chunks larger than the exchange buffer are split
+  let left = n;
+  return new Response(new ReadableStream({ pull(c) { if (left-- > 0) c.enqueue(body); else c.close(); } }));
+} }"""
+
+
+@pytest.mark.parametrize("size", [0, 1, 255, 64 * 1024 + 1, engine.EXCHANGE_MAX, engine.EXCHANGE_MAX + 1, 3 << 20])
+async def test_bodies_cross_as_bytes_at_every_size(isolate: JsIsolate, size: int) -> None:
+    # up to EXCHANGE_MAX in the isolate's shared exchange buffer (growing it as needed), larger as latin-1 text
+    await load(isolate, ECHO_BYTES)
+    body = bytes(i % 256 for i in range(size))
+    result = await isolate.fetch(request(method="POST", body=body), wall_ms=5000)
+    assert result.outcome is Outcome.OK and result.body == body
+    await isolate.finish(wall_ms=1000)
+    result = await isolate.fetch(request("/?stream=3", method="POST", body=body), wall_ms=5000)
+    assert result.stream
+    chunks = [chunk async for chunk in isolate.read_stream()]
+    assert b"".join(chunks) == body * 3
+    assert all(len(chunk) <= engine.EXCHANGE_MAX for chunk in chunks)
