@@ -51,3 +51,28 @@ export function platformEventsAreTrusted() {
   eq(mine, false, "a script's dispatch");
   eq(any.aborted, false);
 }
+
+export function webApiFunctionsHaveLengthZero() {
+  // workerd gives every Web API function, constructor and method length 0 (WebIDL would count the required
+  // arguments); the lazily loaded classes (streams, URLPattern) too
+  const classes = ["AbortController", "AbortSignal", "Blob", "ByteLengthQueuingStrategy", "CompressionStream",
+    "CountQueuingStrategy", "Crypto", "CryptoKey", "CustomEvent", "DecompressionStream", "Event", "EventTarget",
+    "File", "FixedLengthStream", "FormData", "Headers", "ReadableStream", "ReadableStreamBYOBReader",
+    "ReadableStreamDefaultReader", "Request", "Response", "SubtleCrypto", "TextDecoder", "TextDecoderStream",
+    "TextEncoder", "URL", "URLPattern", "URLSearchParams", "WritableStream", "WritableStreamDefaultWriter"];
+  const nonZero = [];
+  const check = (what, fn) => { if (fn.length !== 0) nonZero.push(`${what}: ${fn.length}`); };
+  for (const name of classes) {
+    const C = globalThis[name];
+    check(name, C);
+    for (const holder of [C, C.prototype]) {
+      for (const key of Reflect.ownKeys(holder)) {
+        const d = Object.getOwnPropertyDescriptor(holder, key);
+        if (typeof d.value === "function" && key !== "constructor") check(`${name}.${String(key)}`, d.value);
+      }
+    }
+  }
+  for (const name of ["fetch", "atob", "btoa", "structuredClone", "setTimeout", "queueMicrotask", "addEventListener", "reportError"]) check(name, globalThis[name]);
+  for (const [what, fn] of [["console.assert", console.assert], ["console.table", console.table], ["scheduler.wait", scheduler.wait]]) check(what, fn);
+  eq(nonZero, []);
+}
