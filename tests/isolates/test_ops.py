@@ -126,6 +126,17 @@ async def test_get_with_headers(isolate: JsIsolate, upstream: str, allow_loopbac
     assert out["body"]["headers"]["host"] == upstream.removeprefix("http://")
 
 
+async def test_url_credentials_are_not_sent(isolate: JsIsolate, upstream: str, allow_loopback: None) -> None:
+    out = await run(
+        isolate,
+        """const r = await fetch(new Request(UP.replace('http://', 'http://user:pw@') + '/echo'));
+        return Response.json((await r.json()).headers);""",
+        upstream,
+    )
+    # a Request keeps a URL with credentials (as workerd does); like workerd, fetch() does not send them
+    assert "authorization" not in out
+
+
 async def test_bodies(isolate: JsIsolate, upstream: str, allow_loopback: None) -> None:
     out = await run(
         isolate,
