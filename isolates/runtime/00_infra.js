@@ -294,3 +294,39 @@ export function defineLazyGlobals(names, load) {
   }
   return materialise;
 }
+
+// ---- pair iterators (Headers, FormData) ------------------------------------------------------
+
+/**
+ * The iterators of Headers and FormData as workerd makes them: one class per kind, EntryIterator, KeyIterator and
+ * ValueIterator (their names and class strings; not constructible by a worker), over an array of [name, value]
+ * pairs (Headers passes a snapshot, FormData its live list). WebIDL would give one "<Interface> Iterator" class.
+ */
+const ITERATOR_KEY = primordials.Symbol("iterator");
+const IteratorPrototype = ObjectGetPrototypeOf(ObjectGetPrototypeOf([][primordials.SymbolIterator]()));
+function pairIteratorClass(name, pick) {
+  const klass = class {
+    #pairs;
+    #index = 0;
+    constructor(key, pairs) {
+      if (key !== ITERATOR_KEY) throw new TypeErr("Illegal constructor");
+      this.#pairs = pairs;
+    }
+    next() {
+      const pairs = this.#pairs;
+      if (this.#index >= pairs.length) return { value: undefined, done: true };
+      return { value: pick(pairs[this.#index++]), done: false };
+    }
+  };
+  ObjectDefineProperty(klass, "name", { value: name });
+  ObjectDefineProperty(klass.prototype, primordials.SymbolToStringTag, { value: name, configurable: true });
+  primordials.ObjectSetPrototypeOf(klass.prototype, IteratorPrototype);
+  return zeroLengths(klass);
+}
+const PAIR_ITERATORS = {
+  entries: pairIteratorClass("EntryIterator", (pair) => [pair[0], pair[1]]),
+  keys: pairIteratorClass("KeyIterator", (pair) => pair[0]),
+  values: pairIteratorClass("ValueIterator", (pair) => pair[1]),
+};
+/** A new iterator of `kind` ("entries", "keys", "values") over `pairs`. */
+export function pairIterator(kind, pairs) { return new PAIR_ITERATORS[kind](ITERATOR_KEY, pairs); }

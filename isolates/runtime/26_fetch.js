@@ -6,12 +6,12 @@ import { defineGlobal, hostCall, primordials } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
 import { fromB64, toB64 } from "./09_base64.js";
 import { URL } from "./10_url.js";
-import { headersList, headersSetGuard } from "./20_headers.js";
+import { headersForHost, headersSetGuard } from "./20_headers.js";
 import { consumeBody } from "./22_body.js";
 import { Request, requestBodyState } from "./23_request.js";
 import { Response } from "./23_response.js";
 
-const { TypeError: TypeErr, Promise: P, PromisePrototypeThen, ObjectDefineProperty, ArrayPrototypePush,
+const { TypeError: TypeErr, Promise: P, PromisePrototypeThen, ObjectDefineProperty,
   ArrayPrototypeIndexOf, StringPrototypeCharCodeAt, Uint8Array: U8, Error: Err, RegExpPrototypeTest } = primordials;
 
 
@@ -46,10 +46,7 @@ async function send(request, signal, token) {
   let body = null;
   if (bodyState.source !== null) body = toB64(await consumeBody(bodyState));
   if (signal !== null && signal.aborted) throw abortReason(signal);
-  const headers = [];
-  const list = headersList(request.headers);
-  for (let i = 0; i < list.length; i++) ArrayPrototypePush(headers, [list[i][0], list[i][1]]);
-  const args = { method: request.method, url: withoutCredentials(request.url), headers, body, redirect: request.redirect };
+  const args = { method: request.method, url: withoutCredentials(request.url), headers: headersForHost(request.headers), body, redirect: request.redirect };
   if (token !== 0) args.abort = token;
   const r = await hostCall("op_fetch_send", args);
   if (r !== null && typeof r === "object" && r.error) {
