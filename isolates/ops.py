@@ -786,7 +786,10 @@ async def _fetch(args: dict[str, Any]) -> dict[str, Any]:
             policy.check_url(url)
         except EgressBlocked as e:
             raise OpError("TypeError", str(e)) from None
-        req = client.build_request(method, url, headers=headers, content=body)
+        # the runtime sends byte strings (one character per byte, see headersForHost in 20_headers.js): they go
+        # out as those bytes (httpx would encode str values as ASCII and refuse anything else)
+        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        req = client.build_request(method, url, headers=raw_headers, content=body)
         if timeout_s is not None:
             req.extensions["timeout"] = httpx.Timeout(float(timeout_s) / 1000).as_dict()
         try:

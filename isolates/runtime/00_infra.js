@@ -76,12 +76,43 @@ export const primordials = Object.freeze({
 const {
   ObjectDefineProperty, ArrayPrototypePush, StringFromCharCode, StringPrototypeCharCodeAt, Uint8Array: U8,
   ArrayPrototypeJoin, PromisePrototypeThen, MapPrototypeSet, MapPrototypeGet, MapPrototypeDelete, MapPrototypeClear,
-  StringPrototypeSlice, TypeError: TypeErr, Promise: P, ObjectGetOwnPropertyDescriptor, ReflectApply,
-  ObjectGetPrototypeOf,
+  StringPrototypeSlice, TypeError: TypeErr, Promise: P, ObjectGetOwnPropertyDescriptor, ReflectApply, ObjectGetPrototypeOf,
 } = primordials;
 
-/** Defines a global the way WebIDL does: writable, configurable, not enumerable. */
+const ReflectOwnKeys = Reflect.ownKeys;
+const ObjectPrototype = Object.prototype;
+
+/**
+ * Gives a Web API function or class `length` 0, and so its static methods and its prototype's methods, as
+ * workerd does (its C++ bindings declare no required arguments; WebIDL would count them). Workers code can see
+ * it (`fn.length`, libraries that dispatch on arity), so edgeworker matches. For an object (console,
+ * scheduler), its own methods and those of its prototype.
+ */
+export function zeroLengths(value) {
+  if (typeof value === "function") zeroLength(value);
+  const holders = typeof value === "function" ? [value, value.prototype] : [value, ObjectGetPrototypeOf(value)];
+  for (let h = 0; h < holders.length; h++) {
+    const holder = holders[h];
+    if (holder === null || holder === undefined || holder === ObjectPrototype) continue;
+    const keys = ReflectOwnKeys(holder);
+    for (let i = 0; i < keys.length; i++) {
+      const d = ObjectGetOwnPropertyDescriptor(holder, keys[i]);
+      if (typeof d.value === "function" && keys[i] !== "constructor") zeroLength(d.value);
+    }
+  }
+  return value;
+}
+function zeroLength(fn) {
+  const d = ObjectGetOwnPropertyDescriptor(fn, "length");
+  if (d !== undefined && d.value !== 0 && d.configurable) ObjectDefineProperty(fn, "length", { value: 0 });
+}
+
+/**
+ * Defines a global the way WebIDL does: writable, configurable, not enumerable. A function (a Web API class or
+ * function) gets `length` 0 first, as in workerd (see zeroLengths).
+ */
 export function defineGlobal(name, value) {
+  if (typeof value === "function") zeroLengths(value);
   const existing = ObjectGetOwnPropertyDescriptor(globalThis, name);
   if (existing !== undefined && !existing.configurable) {
     // mini-racer installs `var setTimeout`/`var clearTimeout` (non-configurable): overwrite the value.
@@ -284,6 +315,7 @@ export function defineLazyGlobals(names, load) {
   const materialise = () => {
     if (values === null) {
       values = load();
+      for (let i = 0; i < names.length; i++) if (typeof values[names[i]] === "function") zeroLengths(values[names[i]]);
       for (let i = 0; i < names.length; i++) {
         const d = ObjectGetOwnPropertyDescriptor(globalThis, names[i]);
         if (d !== undefined && d.get !== undefined && d.get.__edgeworkerLazy === true) {
@@ -308,3 +340,39 @@ export function defineLazyGlobals(names, load) {
   }
   return materialise;
 }
+
+// ---- pair iterators (Headers, FormData) ------------------------------------------------------
+
+/**
+ * The iterators of Headers and FormData as workerd makes them: one class per kind, EntryIterator, KeyIterator and
+ * ValueIterator (their names and class strings; not constructible by a worker), over an array of [name, value]
+ * pairs (Headers passes a snapshot, FormData its live list). WebIDL would give one "<Interface> Iterator" class.
+ */
+const ITERATOR_KEY = primordials.Symbol("iterator");
+const IteratorPrototype = ObjectGetPrototypeOf(ObjectGetPrototypeOf([][primordials.SymbolIterator]()));
+function pairIteratorClass(name, pick) {
+  const klass = class {
+    #pairs;
+    #index = 0;
+    constructor(key, pairs) {
+      if (key !== ITERATOR_KEY) throw new TypeErr("Illegal constructor");
+      this.#pairs = pairs;
+    }
+    next() {
+      const pairs = this.#pairs;
+      if (this.#index >= pairs.length) return { value: undefined, done: true };
+      return { value: pick(pairs[this.#index++]), done: false };
+    }
+  };
+  ObjectDefineProperty(klass, "name", { value: name });
+  ObjectDefineProperty(klass.prototype, primordials.SymbolToStringTag, { value: name, configurable: true });
+  primordials.ObjectSetPrototypeOf(klass.prototype, IteratorPrototype);
+  return zeroLengths(klass);
+}
+const PAIR_ITERATORS = {
+  entries: pairIteratorClass("EntryIterator", (pair) => [pair[0], pair[1]]),
+  keys: pairIteratorClass("KeyIterator", (pair) => pair[0]),
+  values: pairIteratorClass("ValueIterator", (pair) => pair[1]),
+};
+/** A new iterator of `kind` ("entries", "keys", "values") over `pairs`. */
+export function pairIterator(kind, pairs) { return new PAIR_ITERATORS[kind](ITERATOR_KEY, pairs); }

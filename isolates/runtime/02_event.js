@@ -1,5 +1,8 @@
 // Event, CustomEvent and EventTarget (DOM Standard §2). A worker has no node tree, so the event path is
 // only the target: capture listeners run before the others at the target, bubbling goes nowhere.
+// As in workerd (so Workers code sees what it sees there), an event has no target, currentTarget nor srcElement
+// (undefined) until it is dispatched, keeps its currentTarget after dispatch, and a CustomEvent's detail defaults to
+// undefined; the DOM Standard says null, null and null.
 // An exception in a listener is reported (logged as "Uncaught ..."), not thrown out of dispatchEvent();
 // the runtime's own dispatch (90_dispatch.js) uses dispatchRethrowing() so a fetch listener's
 // exception fails its request, as on Workers.
@@ -31,7 +34,7 @@ export class Event {
     }
     WeakMapSet(slots, this, {
       type: Str(type), bubbles: flag(eventInitDict, "bubbles"), cancelable: flag(eventInitDict, "cancelable"),
-      composed: flag(eventInitDict, "composed"), target: null, currentTarget: null, phase: NONE, canceled: false,
+      composed: flag(eventInitDict, "composed"), target: undefined, currentTarget: undefined, phase: NONE, canceled: false,
       stop: false, stopImmediate: false, inPassive: false, dispatching: false, initialized: true, timeStamp: now(),
       trusted: false,
     });
@@ -40,7 +43,7 @@ export class Event {
   get target() { return S(this).target; }
   get srcElement() { return S(this).target; }
   get currentTarget() { return S(this).currentTarget; }
-  composedPath() { const s = S(this); return s.dispatching && s.currentTarget !== null ? [s.currentTarget] : []; }
+  composedPath() { const s = S(this); return s.dispatching ? [s.currentTarget] : []; }
   get eventPhase() { return S(this).phase; }
   stopPropagation() { S(this).stop = true; }
   get cancelBubble() { return S(this).stop; }
@@ -59,7 +62,7 @@ export class Event {
     const s = S(this);
     if (arguments.length === 0) throw new TypeErr("Failed to execute 'initEvent' on 'Event': 1 argument required, but only 0 present.");
     if (s.dispatching) return;
-    s.initialized = true; s.stop = false; s.stopImmediate = false; s.canceled = false; s.target = null;
+    s.initialized = true; s.stop = false; s.stopImmediate = false; s.canceled = false; s.target = undefined;
     s.type = Str(type); s.bubbles = !!bubbles; s.cancelable = !!cancelable;
   }
   get [Symbol.toStringTag]() { return "Event"; }
@@ -74,7 +77,7 @@ export class CustomEvent extends Event {
   constructor(type, eventInitDict = undefined) {
     if (arguments.length === 0) throw new TypeErr("Failed to construct 'CustomEvent': 1 argument required, but only 0 present.");
     super(type, eventInitDict);
-    this.#detail = eventInitDict !== undefined && eventInitDict !== null && eventInitDict.detail !== undefined ? eventInitDict.detail : null;
+    this.#detail = eventInitDict !== undefined && eventInitDict !== null ? eventInitDict.detail : undefined;
   }
   get detail() { return this.#detail; }
   initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
@@ -202,8 +205,7 @@ function dispatch(target, event, errors) {
       if (s.stopImmediate) break;
     }
   }
-  s.phase = NONE;
-  s.currentTarget = null;
+  s.phase = NONE; // currentTarget stays the target (workerd; the DOM Standard resets it to null)
   s.dispatching = false;
   s.stop = false;
   s.stopImmediate = false;

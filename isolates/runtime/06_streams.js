@@ -20,6 +20,19 @@ const STREAM_NAMES = [
 const NAMES = [...STREAM_NAMES, "TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
   "IdentityTransformStream", "FixedLengthStream"];
 
+// The writable side of workerd's byte transforms (CompressionStream, DecompressionStream, IdentityTransformStream,
+// FixedLengthStream) also takes a string, as its UTF-8 bytes (a lone surrogate as U+FFFD), and undefined, as no
+// bytes; the Compression Standard allows only a BufferSource. Workers code relies on it, so edgeworker does too.
+let utf8Encoder = null;
+function writtenBytes(chunk, what) {
+  if (typeof chunk === "string") {
+    if (utf8Encoder === null) utf8Encoder = new EncoderCtor();
+    return utf8Encoder.encode(chunk);
+  }
+  if (chunk === undefined) return new U8(0);
+  return toBytes(chunk, what).slice();
+}
+
 function toBytes(chunk, what) {
   if (chunk instanceof AB || ObjectPrototypeToString(chunk) === "[object ArrayBuffer]") return new U8(chunk);
   if (ArrayBufferIsView(chunk)) return new U8(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -163,6 +176,41 @@ function decompressor(f, format, enqueue) {
   return { push, finish };
 }
 
+// ---- compression ------------------------------------------------------------------------
+// fflate's raw Deflate compresses; the zlib and gzip framing is written here, the header as a chunk of its own on the
+// first write (as workerd's zlib gives it out), and a gzip header with no modification time (0) and OS 3 (Unix), as
+// zlib writes it (fflate would put the time in).
+
+const GZIP_HEADER = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+const ZLIB_HEADER = [0x78, 0x9c];
+
+function compressor(f, format, enqueue) {
+  let check = format === "gzip" ? 0 : 1, size = 0, started = false;
+  const deflate = new f.Deflate((data) => enqueue(data));
+  const start = () => {
+    started = true;
+    if (format === "gzip") enqueue(new U8(GZIP_HEADER));
+    else if (format === "deflate") enqueue(new U8(ZLIB_HEADER));
+  };
+  const push = (bytes) => {
+    if (!started) start();
+    if (format === "gzip") check = crc32(check, bytes);
+    else if (format === "deflate") check = adler32(check, bytes);
+    size = (size + bytes.length) >>> 0;
+    deflate.push(bytes, false);
+  };
+  const finish = () => {
+    if (!started) start();
+    deflate.push(new U8(0), true);
+    if (format === "gzip") {
+      enqueue(new U8([check, check >>> 8, check >>> 16, check >>> 24, size, size >>> 8, size >>> 16, size >>> 24]));
+    } else if (format === "deflate") {
+      enqueue(new U8([check >>> 24, check >>> 16, check >>> 8, check]));
+    }
+  };
+  return { push, finish };
+}
+
 function tag(klass, name) {
   ObjectDefineProperty(klass.prototype, Symbol.toStringTag, { value: name, configurable: true });
 }
@@ -222,23 +270,16 @@ function build() {
   tag(TextDecoderStream, "TextDecoderStream");
 
   const FORMATS = ["gzip", "deflate", "deflate-raw"];
+  let fflate = null;
   function codecStream(format, compress, what) {
     format = Str(format);
     if (FORMATS.indexOf(format) === -1) {
       throw new TypeErr(`Failed to construct '${what}': Unsupported compression format: '${format}'`);
     }
-    const f = loadFflate();
+    if (fflate === null) fflate = loadFflate();
     let controllerRef = null;
     const enqueue = (data) => { if (data.length > 0) controllerRef.enqueue(data); };
-    let push, finish;
-    if (compress) {
-      const Codec = { gzip: f.Gzip, deflate: f.Zlib, "deflate-raw": f.Deflate }[format];
-      const codec = new Codec((data) => enqueue(data));
-      push = (bytes) => codec.push(bytes, false);
-      finish = () => codec.push(new U8(0), true);
-    } else {
-      ({ push, finish } = decompressor(f, format, enqueue));
-    }
+    const { push, finish } = compress ? compressor(fflate, format, enqueue) : decompressor(fflate, format, enqueue);
     const run = (fn, controller) => {
       controllerRef = controller;
       try {
@@ -247,27 +288,15 @@ function build() {
         throw new TypeErr(`${what}: ${e && e.message ? e.message : "invalid compressed data"}`);
       }
     };
-    let transformController = null;
+    // As in workerd, a write settles without waiting for a reader: the readable side buffers whatever the codec
+    // gives out (a high-water mark of Infinity: never any backpressure). Under the Compression Standard's default
+    // strategies, `await writer.write(...)` before the first read never settles, which Workers code does not expect.
+    // A chunk of the wrong type makes transform() throw, which errors both sides and rejects the write.
     return new TransformStream({
-      start(controller) { transformController = controller; },
-      // fflate keeps a reference to the pushed array: give it a copy the worker cannot change.
-      transform(chunk, controller) { const bytes = toBytes(chunk, what).slice(); run(() => push(bytes), controller); },
+      // fflate keeps a reference to the pushed array: writtenBytes gives it a copy the worker cannot change.
+      transform(chunk, controller) { const bytes = writtenBytes(chunk, what); run(() => push(bytes), controller); },
       flush(controller) { run(finish, controller); },
-    }, {
-      // The chunk's type is checked when it is written, not only when it is transformed: otherwise a write made
-      // before anyone reads would wait for the readable side forever instead of failing. A wrong chunk errors
-      // both sides, as a throw from transform() does.
-      highWaterMark: 1,
-      size(chunk) {
-        try {
-          toBytes(chunk, what);
-        } catch (e) {
-          transformController.error(e);
-          throw e;
-        }
-        return 1;
-      },
-    });
+    }, { highWaterMark: 1 }, { highWaterMark: Infinity });
   }
 
   class CompressionStream {
@@ -293,8 +322,9 @@ function build() {
   tag(DecompressionStream, "DecompressionStream");
 
   // IdentityTransformStream and FixedLengthStream (workerd): TransformStreams whose readable side is a byte stream
-  // (BYOB readers work) and whose writable side takes only BufferSource chunks (a TypeError otherwise, erroring
-  // both sides). There is no buffering between the sides: a write settles once a read has taken its bytes.
+  // (BYOB readers work) and whose writable side takes BufferSource chunks, strings and undefined (see writtenBytes;
+  // anything else is a TypeError, erroring both sides). There is no buffering between the sides: a write settles
+  // once a read has taken its bytes.
   // FixedLengthStream errors both sides (TypeError) when more or fewer bytes than declared go through it.
   const { ReadableStream, WritableStream } = s;
   function bytePair(what, highWaterMark, limit) {
@@ -321,7 +351,7 @@ function build() {
     const writable = new WritableStream({
       start(c) { wc = c; },
       write(chunk) {
-        const bytes = toBytes(chunk, what).slice();
+        const bytes = writtenBytes(chunk, what);
         if (bytes.length === 0) return undefined;
         total += bytes.length;
         if (limit !== null && total > limit) fail(new TypeErr(`${what}: attempt to write too many bytes through a FixedLengthStream.`));
@@ -342,7 +372,7 @@ function build() {
       highWaterMark,
       size(chunk) {
         try {
-          return toBytes(chunk, what).byteLength;
+          return (typeof chunk === "string" || chunk === undefined ? writtenBytes(chunk, what) : toBytes(chunk, what)).byteLength;
         } catch (e) {
           try { rc.error(e); } catch { /* already closed or errored */ }
           throw e;

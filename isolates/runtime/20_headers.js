@@ -1,32 +1,40 @@
 // Headers (Fetch §5.2): a header list of [lower-cased name, value] entries, a guard,
 // combined values joined with ", ", sorted iteration, getSetCookie().
-import { defineGlobal, primordials } from "./00_infra.js";
+//
+// As in workerd, which Workers code is written against: a name may be empty or hold characters outside ASCII (only
+// ASCII characters that are not token characters are refused), a value may hold characters above U+00FF (a
+// ByteString would refuse both), iterators walk a snapshot taken when they are made, and they are workerd's
+// EntryIterator/KeyIterator/ValueIterator. Names and values are USVStrings here (a lone surrogate becomes U+FFFD).
+// On the wire (headersForHost) a name that is not a token is left out, as workerd does, and a value with a
+// character above U+00FF goes as UTF-8; others go byte for byte, as before.
+import { bytesToLatin1, defineGlobal, pairIterator, primordials } from "./00_infra.js";
 
 const { ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSplice, ArrayPrototypeSort, ArrayPrototypeJoin, RegExpPrototypeTest,
-  StringPrototypeToLowerCase, StringPrototypeReplace, StringPrototypeCharCodeAt, TypeError: TypeErr, String: Str, SymbolIterator,
-  ObjectKeys, ObjectPrototypeHasOwnProperty, ObjectDefineProperty, ObjectGetPrototypeOf } = primordials;
+  StringPrototypeReplace, StringPrototypeCharCodeAt, StringPrototypeToLowerCase, TypeError: TypeErr, String: Str, SymbolIterator,
+  ObjectKeys, ObjectPrototypeHasOwnProperty } = primordials;
+const StringPrototypeToWellFormed = primordials.uncurryThis(String.prototype.toWellFormed);
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// ASCII characters that are not token characters: controls, space and the separators
+const NOT_TOKEN_ASCII = /[\x00-\x20"(),/:;<=>?@[\\\]{}\x7f]/;
+const ASCII_UPPER = /[A-Z]+/g;
+const NON_ASCII = /[^\x00-\x7f]/;
 const LEADING_TRAILING_WS = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 
-function byteString(value, what) {
-  const s = Str(value);
-  for (let i = 0; i < s.length; i++) {
-    if (StringPrototypeCharCodeAt(s, i) > 255) {
-      throw new TypeErr(`Failed to execute '${what}' on 'Headers': Value is not a valid ByteString.`);
-    }
-  }
-  return s;
+/** Lower-cases A-Z only: "É" and "é" stay two names, as in workerd. */
+function asciiLower(s) {
+  if (!RegExpPrototypeTest(NON_ASCII, s)) return StringPrototypeToLowerCase(s);
+  return StringPrototypeReplace(s, ASCII_UPPER, (c) => StringPrototypeToLowerCase(c));
 }
 
-function normalizeName(name, what) {
-  const s = byteString(name, what);
-  if (!RegExpPrototypeTest(TOKEN, s)) throw new TypeErr(`Invalid header name: "${s}"`);
-  return StringPrototypeToLowerCase(s);
+function normalizeName(name) {
+  const s = StringPrototypeToWellFormed(Str(name));
+  if (RegExpPrototypeTest(NOT_TOKEN_ASCII, s)) throw new TypeErr(`Invalid header name: "${s}"`);
+  return asciiLower(s);
 }
 
-function normalizeValue(value, what) {
-  const s = StringPrototypeReplace(byteString(value, what), LEADING_TRAILING_WS, "");
+function normalizeValue(value) {
+  const s = StringPrototypeReplace(StringPrototypeToWellFormed(Str(value)), LEADING_TRAILING_WS, "");
   for (let i = 0; i < s.length; i++) {
     const c = StringPrototypeCharCodeAt(s, i);
     if (c === 0 || c === 10 || c === 13) throw new TypeErr(`Invalid header value: "${s}"`);
@@ -49,21 +57,21 @@ export class Headers {
   }
 
   append(name, value) {
-    const n = normalizeName(name, "append");
-    const v = normalizeValue(value, "append");
+    const n = normalizeName(name);
+    const v = normalizeValue(value);
     this.#check();
     ArrayPrototypePush(this.#list, [n, v]);
   }
 
   delete(name) {
-    const n = normalizeName(name, "delete");
+    const n = normalizeName(name);
     this.#check();
     const list = this.#list;
     for (let i = list.length - 1; i >= 0; i--) if (list[i][0] === n) ArrayPrototypeSplice(list, i, 1);
   }
 
   get(name) {
-    const n = normalizeName(name, "get");
+    const n = normalizeName(name);
     const values = [];
     const list = this.#list;
     for (let i = 0; i < list.length; i++) if (list[i][0] === n) ArrayPrototypePush(values, list[i][1]);
@@ -79,21 +87,21 @@ export class Headers {
 
   /** workerd's non-standard getAll(), for Set-Cookie only. */
   getAll(name) {
-    const n = normalizeName(name, "getAll");
+    const n = normalizeName(name);
     if (n !== "set-cookie") throw new TypeErr("getAll() can only be used with the header name \"Set-Cookie\".");
     return this.getSetCookie();
   }
 
   has(name) {
-    const n = normalizeName(name, "has");
+    const n = normalizeName(name);
     const list = this.#list;
     for (let i = 0; i < list.length; i++) if (list[i][0] === n) return true;
     return false;
   }
 
   set(name, value) {
-    const n = normalizeName(name, "set");
-    const v = normalizeValue(value, "set");
+    const n = normalizeName(name);
+    const v = normalizeValue(value);
     this.#check();
     const list = this.#list;
     let found = false;
@@ -110,11 +118,16 @@ export class Headers {
     for (let i = 0; i < pairs.length; i++) callback.call(thisArg, pairs[i][1], pairs[i][0], this);
   }
 
-  // WebIDL pair iterators check `this` when they are made.
-  entries() { this.#brand(); return new HeadersIterator(this, "entries"); }
-  keys() { this.#brand(); return new HeadersIterator(this, "keys"); }
-  values() { this.#brand(); return new HeadersIterator(this, "values"); }
-  #brand() { if (!(#list in this)) throw new TypeErr("Illegal invocation: 'this' is not a Headers object."); }
+  // Each iterator walks the sorted and combined list as it was when the iterator was made (workerd; WebIDL
+  // iterators re-read the list at each step).
+  entries() { return pairIterator("entries", this.#snapshot()); }
+  keys() { return pairIterator("keys", this.#snapshot()); }
+  values() { return pairIterator("values", this.#snapshot()); }
+  [SymbolIterator]() { return pairIterator("entries", this.#snapshot()); } // not entries() itself, as in workerd
+  #snapshot() {
+    if (!(#list in this)) throw new TypeErr("Illegal invocation: 'this' is not a Headers object.");
+    return sortAndCombine(this.#list);
+  }
 
   get [Symbol.toStringTag]() { return "Headers"; }
 
@@ -124,7 +137,6 @@ export class Headers {
   static guard(headers) { return headers.#guard; }
   static sorted(headers) { return sortAndCombine(headers.#list); }
 }
-ObjectDefineProperty(Headers.prototype, SymbolIterator, { value: Headers.prototype.entries, writable: true, configurable: true });
 const headersList = Headers.list;
 const headersSetGuard = Headers.setGuard;
 const headersSorted = Headers.sorted;
@@ -153,22 +165,24 @@ function sortAndCombine(list) {
   return out;
 }
 
-const IteratorPrototype = ObjectGetPrototypeOf(ObjectGetPrototypeOf([][SymbolIterator]()));
-class HeadersIterator {
-  #headers;
-  #kind;
-  #index = 0;
-  constructor(headers, kind) { this.#headers = headers; this.#kind = kind; }
-  next() {
-    const pairs = headersSorted(this.#headers);
-    if (this.#index >= pairs.length) return { value: undefined, done: true };
-    const pair = pairs[this.#index++];
-    const value = this.#kind === "keys" ? pair[0] : this.#kind === "values" ? pair[1] : [pair[0], pair[1]];
-    return { value, done: false };
+/**
+ * The header list as the host sends it: [name, value] byte strings (one character per byte). A name that is not
+ * an HTTP token is left out, as workerd leaves it out; a value with a character above U+00FF goes as its UTF-8
+ * bytes (workerd sends UTF-8), any other byte for byte.
+ */
+export function headersForHost(headers) {
+  const list = headersList(headers);
+  const out = [];
+  for (let i = 0; i < list.length; i++) {
+    const [name, value] = list[i];
+    if (!RegExpPrototypeTest(TOKEN, name)) continue;
+    ArrayPrototypePush(out, [name, RegExpPrototypeTest(ABOVE_LATIN1, value) ? utf8ByteString(value) : value]);
   }
-  get [Symbol.toStringTag]() { return "Headers Iterator"; }
+  return out;
 }
-primordials.ObjectSetPrototypeOf(HeadersIterator.prototype, IteratorPrototype);
+const ABOVE_LATIN1 = /[^\x00-\xff]/;
+const utf8 = new TextEncoder();
+function utf8ByteString(s) { return bytesToLatin1(utf8.encode(s)); }
 
 /** Fills headers from a HeadersInit: Headers, sequence of pairs, or record. */
 export function fillHeaders(headers, init) {

@@ -1,41 +1,48 @@
 // FormData (XHR Standard) and its body encodings (HTML: multipart/form-data; URL: urlencoded), used by
 // 22_body.js to serialise `new Response(formData)` and to parse `formData()`.
-import { defineGlobal, primordials } from "./00_infra.js";
+//
+// As in workerd, which Workers code is written against (the standards differ): the constructor ignores its
+// argument; append/set(name, value, filename) with a value that is not a Blob keeps the value as a string and
+// ignores the filename; a Blob appended without a filename becomes a File named after the entry; iterators are
+// workerd's EntryIterator/KeyIterator/ValueIterator (still over the live list). The multipart/form-data encoding
+// leaves newlines in values alone (HTML turns lone CR and LF into CRLF) and escapes LF, CR and `"` in names and
+// filenames as %0A, %0D and %22 without normalising newlines first (workerd leaves a CR as it is, which would
+// break the part's header line); it ends with the closing delimiter, with no CRLF after it.
+import { defineGlobal, pairIterator, primordials } from "./00_infra.js";
 import { Blob, File, blobBytes } from "./21_blob.js";
 import { URLSearchParams } from "./10_url.js";
 
 const { TypeError: TypeErr, String: Str, ArrayPrototypePush, ArrayPrototypeSplice, Uint8Array: U8, StringPrototypeReplace,
-  StringPrototypeToLowerCase, StringPrototypeIndexOf, StringPrototypeSlice, SymbolIterator, RegExpPrototypeTest, ObjectDefineProperty,
-  ObjectGetPrototypeOf, ObjectSetPrototypeOf } = primordials;
+  StringPrototypeToLowerCase, StringPrototypeIndexOf, StringPrototypeSlice, SymbolIterator, RegExpPrototypeTest } = primordials;
 const RegExpExec = primordials.uncurryThis(RegExp.prototype.exec);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function toUSV(s) { return Str(s).toWellFormed(); }
 
-function entryValue(value, filename, argc) {
+/** An entry's value (workerd): a Blob becomes a File, named `filename` if one is given, else after the entry. */
+function entryValue(name, value, filename) {
   if (value instanceof Blob) {
-    if (!(value instanceof File)) return new File([value], argc > 2 ? toUSV(filename) : "blob", { type: value.type });
-    if (argc > 2) return new File([value], toUSV(filename), { type: value.type, lastModified: value.lastModified });
-    return value;
+    if (filename !== undefined) return new File([value], toUSV(filename), { type: value.type, lastModified: value.lastModified });
+    return value instanceof File ? value : new File([value], name, { type: value.type });
   }
-  if (argc > 2) throw new TypeErr("Failed to execute on 'FormData': parameter 2 is not of type 'Blob'.");
   return toUSV(value);
 }
 
 export class FormData {
   #entries = [];
   constructor(form = undefined) {
-    if (form !== undefined) throw new TypeErr("Failed to construct 'FormData': there are no HTML forms in a worker.");
+    void form; // a worker has no HTMLFormElement; workerd ignores whatever is passed
   }
-  append(name, value, filename) {
+  append(name, value, filename = undefined) {
     if (arguments.length < 2) throw new TypeErr("Failed to execute 'append' on 'FormData': 2 arguments required.");
-    ArrayPrototypePush(this.#entries, [toUSV(name), entryValue(value, filename, arguments.length)]);
+    name = toUSV(name);
+    ArrayPrototypePush(this.#entries, [name, entryValue(name, value, filename)]);
   }
-  set(name, value, filename) {
+  set(name, value, filename = undefined) {
     if (arguments.length < 2) throw new TypeErr("Failed to execute 'set' on 'FormData': 2 arguments required.");
     name = toUSV(name);
-    const entry = [name, entryValue(value, filename, arguments.length)];
+    const entry = [name, entryValue(name, value, filename)];
     let placed = false;
     for (let i = 0; i < this.#entries.length; i++) {
       if (this.#entries[i][0] !== name) continue;
@@ -71,10 +78,11 @@ export class FormData {
     if (typeof callback !== "function") throw new TypeErr("Failed to execute 'forEach' on 'FormData': parameter 1 is not a function.");
     for (let i = 0; i < this.#entries.length; i++) callback.call(thisArg, this.#entries[i][1], this.#entries[i][0], this);
   }
-  // WebIDL pair iterators: `this` is checked when the iterator is made, which reads the live entry list.
-  entries() { return new FormDataIterator(this.#entries, "entries"); }
-  keys() { return new FormDataIterator(this.#entries, "keys"); }
-  values() { return new FormDataIterator(this.#entries, "values"); }
+  // `this` is checked when the iterator is made; the iterator reads the live entry list (as in workerd).
+  entries() { return pairIterator("entries", this.#entries); }
+  keys() { return pairIterator("keys", this.#entries); }
+  values() { return pairIterator("values", this.#entries); }
+  [SymbolIterator]() { return pairIterator("entries", this.#entries); } // not entries() itself, as in workerd
   /** WebIDL: a required argument that is missing is a TypeError (checked after `this`). */
   #required(count, method) {
     if (!(#entries in this)) throw new TypeErr("Illegal invocation: 'this' is not a FormData object.");
@@ -85,38 +93,21 @@ export class FormData {
 }
 const formList = FormData.list;
 delete FormData.list;
-ObjectDefineProperty(FormData.prototype, SymbolIterator, { value: FormData.prototype.entries, writable: true, configurable: true });
-
-const IteratorPrototype = ObjectGetPrototypeOf(ObjectGetPrototypeOf([][SymbolIterator]()));
-class FormDataIterator {
-  #entries;
-  #kind;
-  #index = 0;
-  constructor(entries, kind) { this.#entries = entries; this.#kind = kind; }
-  next() {
-    if (this.#index >= this.#entries.length) return { value: undefined, done: true };
-    const [n, v] = this.#entries[this.#index++];
-    return { value: this.#kind === "keys" ? n : this.#kind === "values" ? v : [n, v], done: false };
-  }
-  get [Symbol.toStringTag]() { return "FormData Iterator"; }
-}
-ObjectSetPrototypeOf(FormDataIterator.prototype, IteratorPrototype);
 
 // ---- multipart/form-data ----------------------------------------------------------------
 
-function escapeName(s) { return StringPrototypeReplace(StringPrototypeReplace(s, /\r\n|\r|\n/g, "\r\n"), /[\n\r"]/g, (c) => ({ "\n": "%0A", "\r": "%0D", '"': "%22" })[c]); }
 function escapeHeaderName(s) { return StringPrototypeReplace(s, /[\n\r"]/g, (c) => ({ "\n": "%0A", "\r": "%0D", '"': "%22" })[c]); }
 
-/** Serialises a FormData: { bytes, contentType } (HTML "multipart/form-data encoding algorithm"). */
+/** Serialises a FormData: { bytes, contentType } (the multipart/form-data encoding, as workerd writes it). */
 export function serializeMultipart(fd, randomHex) {
   const boundary = "----edgeworker-form-" + randomHex;
   const chunks = [];
   let total = 0;
   const add = (b) => { ArrayPrototypePush(chunks, b); total += b.length; };
   for (const [name, value] of formList(fd)) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapeHeaderName(StringPrototypeReplace(name, /\r\n|\r|\n/g, "\r\n"))}"`;
+    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapeHeaderName(name)}"`;
     if (typeof value === "string") {
-      add(encoder.encode(head + "\r\n\r\n" + StringPrototypeReplace(value, /\r\n|\r|\n/g, "\r\n") + "\r\n"));
+      add(encoder.encode(head + "\r\n\r\n" + value + "\r\n"));
     } else {
       head += `; filename="${escapeHeaderName(value.name)}"\r\nContent-Type: ${value.type || "application/octet-stream"}\r\n\r\n`;
       add(encoder.encode(head));
@@ -124,13 +115,12 @@ export function serializeMultipart(fd, randomHex) {
       add(encoder.encode("\r\n"));
     }
   }
-  add(encoder.encode(`--${boundary}--\r\n`));
+  add(encoder.encode(`--${boundary}--`));
   const out = new U8(total);
   let at = 0;
   for (const c of chunks) { out.set(c, at); at += c.length; }
   return { bytes: out, contentType: `multipart/form-data; boundary=${boundary}` };
 }
-void escapeName;
 
 function indexOfBytes(hay, needle, from) {
   outer: for (let i = from; i <= hay.length - needle.length; i++) {

@@ -1,4 +1,4 @@
-// Request (Fetch §5.4), with Workers' `cf` property.
+// Request (Fetch §5.4), with Workers' `cf` property; methods and URLs with credentials as workerd takes them.
 import { defineGlobal, primordials } from "./00_infra.js";
 import { Headers, fillHeaders, headersSetGuard } from "./20_headers.js";
 import { cloneBodyState, extractBody, installBodyMixin, newBodyState } from "./22_body.js";
@@ -8,14 +8,19 @@ import { dependentSignal, isAbortSignal } from "./03_abort.js";
 const { TypeError: TypeErr, String: Str, StringPrototypeToUpperCase, RegExpPrototypeTest, ArrayPrototypeIndexOf } = primordials;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const NORMALIZED = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+// The methods workerd knows (kj's HTTP method list): written in any case, they are upper-cased, as workerd does; the
+// Fetch Standard upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT. TRACE is one of them (the standard
+// forbids it). Other tokens are kept as given (workerd refuses them).
+const KNOWN = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "PURGE", "OPTIONS", "TRACE", "COPY", "LOCK", "MKCOL",
+  "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE", "MSEARCH",
+  "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "QUERY", "BAN"];
 
 function normalizeMethod(m) {
   const s = Str(m);
   if (!RegExpPrototypeTest(TOKEN, s)) throw new TypeErr(`Invalid HTTP method string: ${s}`);
   const upper = StringPrototypeToUpperCase(s);
-  if (upper === "CONNECT" || upper === "TRACE" || upper === "TRACK") throw new TypeErr(`Forbidden HTTP method: ${s}`);
-  return ArrayPrototypeIndexOf(NORMALIZED, upper) !== -1 ? upper : s;
+  if (upper === "CONNECT" || upper === "TRACK") throw new TypeErr(`Forbidden HTTP method: ${s}`);
+  return ArrayPrototypeIndexOf(KNOWN, upper) !== -1 ? upper : s;
 }
 
 // A URL the WHATWG parser would serialize to itself: http(s), a lower-case host whose last label starts with a
@@ -52,7 +57,8 @@ export class Request {
       } catch {
         throw new TypeErr(`Failed to construct 'Request': Invalid URL: ${Str(input)}`);
       }
-      if (parsed.username || parsed.password) throw new TypeErr("Failed to construct 'Request': Request URL includes credentials.");
+      // a URL with credentials (user:password@) is accepted and kept, as in workerd (the Fetch Standard refuses
+      // it); fetch() does not send them (26_fetch.js)
       this.#url = parsed.href;
     }
     this.#method = init.method !== undefined ? normalizeMethod(init.method) : base ? base.#method : "GET";

@@ -1,4 +1,8 @@
 // Response (Fetch §5.5): constructor, Response.json/redirect/error, clone.
+// As in workerd (Workers code is written against it): a body of length 0 ("", an empty buffer, Blob or
+// URLSearchParams) with a null-body status is dropped instead of refused, Response.json() of a value JSON.stringify
+// cannot serialise (undefined, a function, a symbol) answers the text "undefined", and Response.error()'s headers
+// can be changed; the Fetch Standard throws TypeError in all three cases.
 import { defineGlobal, primordials } from "./00_infra.js";
 import { Headers, fillHeaders, headersSetGuard } from "./20_headers.js";
 import { cloneBodyState, extractBody, installBodyMixin, newBodyState, bytesSource } from "./22_body.js";
@@ -39,11 +43,13 @@ export class Response {
     this.#headers = new Headers();
     if (init.headers !== undefined) fillHeaders(this.#headers, init.headers);
     headersSetGuard(this.#headers, "response");
-    if (body !== null && body !== undefined) {
-      if ((ArrayPrototypeIndexOf(NULL_BODY_STATUS, this.#status) !== -1)) {
+    const extracted = body !== null && body !== undefined ? extractBody(body) : null;
+    if (extracted !== null && ArrayPrototypeIndexOf(NULL_BODY_STATUS, this.#status) !== -1) {
+      if (extracted.source.kind !== "bytes" || extracted.source.bytes.length !== 0) {
         throw new TypeErr(`Response with null body status (${this.#status}) cannot have a body.`);
       }
-      const extracted = extractBody(body);
+      this.#body = newBodyState(null); // an empty body is dropped, Content-Type and all (workerd)
+    } else if (extracted !== null) {
       this.#body = newBodyState(extracted.source);
       if (extracted.contentType !== null && !this.#headers.has("content-type")) {
         this.#headers.append("content-type", extracted.contentType);
@@ -73,8 +79,7 @@ export class Response {
   }
 
   static json(data, init = undefined) {
-    const text = JSONStringify(data);
-    if (text === undefined) throw new TypeErr("Failed to execute 'json' on 'Response': The data is not JSON serializable.");
+    const text = JSONStringify(data) ?? "undefined"; // workerd answers "undefined" where the standard throws
     const r = new Response(null, init);
     if ((ArrayPrototypeIndexOf(NULL_BODY_STATUS, r.#status) !== -1)) throw new TypeErr(`Response with null body status (${r.#status}) cannot have a body.`);
     r.#body = newBodyState(bytesSource(encoder.encode(text)));
@@ -99,8 +104,7 @@ export class Response {
   static error() {
     const r = new Response(null);
     r.#status = 0;
-    r.#type = "error";
-    headersSetGuard(r.#headers, "immutable");
+    r.#type = "error"; // its headers keep the "response" guard: workerd lets a worker change them
     return r;
   }
 

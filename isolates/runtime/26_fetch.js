@@ -5,13 +5,14 @@
 import { defineGlobal, hostCall, primordials } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
 import { fromB64, toB64 } from "./09_base64.js";
-import { headersList, headersSetGuard } from "./20_headers.js";
+import { URL } from "./10_url.js";
+import { headersForHost, headersSetGuard } from "./20_headers.js";
 import { consumeBody } from "./22_body.js";
 import { Request, requestBodyState } from "./23_request.js";
 import { Response } from "./23_response.js";
 
-const { TypeError: TypeErr, Promise: P, PromisePrototypeThen, ObjectDefineProperty, ArrayPrototypePush,
-  ArrayPrototypeIndexOf, StringPrototypeCharCodeAt, Uint8Array: U8, Error: Err } = primordials;
+const { TypeError: TypeErr, Promise: P, PromisePrototypeThen, ObjectDefineProperty,
+  ArrayPrototypeIndexOf, StringPrototypeCharCodeAt, Uint8Array: U8, Error: Err, RegExpPrototypeTest } = primordials;
 
 
 const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
@@ -45,16 +46,24 @@ async function send(request, signal, token) {
   let body = null;
   if (bodyState.source !== null) body = toB64(await consumeBody(bodyState));
   if (signal !== null && signal.aborted) throw abortReason(signal);
-  const headers = [];
-  const list = headersList(request.headers);
-  for (let i = 0; i < list.length; i++) ArrayPrototypePush(headers, [list[i][0], list[i][1]]);
-  const args = { method: request.method, url: request.url, headers, body, redirect: request.redirect };
+  const args = { method: request.method, url: withoutCredentials(request.url), headers: headersForHost(request.headers), body, redirect: request.redirect };
   if (token !== 0) args.abort = token;
   const r = await hostCall("op_fetch_send", args);
   if (r !== null && typeof r === "object" && r.error) {
     throw r.error.name === "Error" ? new Err(r.error.message) : new TypeErr(r.error.message);
   }
   return buildResponse(r);
+}
+
+// A Request URL may carry credentials (as in workerd); like workerd, fetch() does not send them (no Authorization
+// header is made from them).
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+function withoutCredentials(href) {
+  if (!RegExpPrototypeTest(USERINFO, href)) return href;
+  const url = new URL(href);
+  url.username = "";
+  url.password = "";
+  return url.href;
 }
 
 function fetch(input, init = undefined) {

@@ -397,11 +397,17 @@ async function cipher(verb, alg, slot, data) {
   return r.data;
 }
 
+// An unknown key format is a NotSupportedError, as in workerd, which takes the format as a string; WebIDL would
+// refuse a value outside the KeyFormat enum with a TypeError.
+function checkFormat(format, what) {
+  if (format !== "raw" && format !== "pkcs8" && format !== "spki" && format !== "jwk") {
+    throw domError(`Unrecognized key ${what} format "${format}".`, "NotSupportedError");
+  }
+}
+
 async function importKeyImpl(format, keyData, alg, extractable, usages) {
   const name = alg.name;
-  if (format !== "raw" && format !== "pkcs8" && format !== "spki" && format !== "jwk") {
-    throw new TypeErr(`The provided value '${format}' is not a valid enum value of type KeyFormat.`);
-  }
+  checkFormat(format, "import");
   let data = null;
   let jwk = null;
   if (format === "jwk") {
@@ -474,9 +480,7 @@ async function importKeyImpl(format, keyData, alg, extractable, usages) {
 
 async function exportKeyImpl(format, key) {
   const slot = keySlot(key, "key");
-  if (format !== "raw" && format !== "pkcs8" && format !== "spki" && format !== "jwk") {
-    throw new TypeErr(`The provided value '${format}' is not a valid enum value of type KeyFormat.`);
-  }
+  checkFormat(format, "export");
   if (!slot.extractable) throw domError("The key is not extractable.", "InvalidAccessError");
   const name = slot.algorithm.name;
   if (name === "PBKDF2" || name === "HKDF") throw domError(`${name} keys cannot be exported.`, "NotSupportedError");
@@ -618,8 +622,13 @@ class SubtleCrypto {
 
   async importKey(format, keyData, algorithm, extractable, keyUsages) {
     requireArgs(arguments, 5, "importKey");
+    if (keyData === null || (typeof keyData !== "object" && typeof keyData !== "function")) {
+      throw new TypeErr("Failed to execute 'importKey' on 'SubtleCrypto': parameter 2 is not of type 'BufferSource or JsonWebKey'.");
+    }
+    format = Str(format);
+    checkFormat(format, "import"); // before the algorithm, as in workerd
     const alg = normalize(algorithm, "importKey");
-    return importKeyImpl(Str(format), keyData, alg, !!extractable, usagesArg(keyUsages));
+    return importKeyImpl(format, keyData, alg, !!extractable, usagesArg(keyUsages));
   }
 
   async exportKey(format, key) {

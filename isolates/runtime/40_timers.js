@@ -1,7 +1,7 @@
 // setTimeout / setInterval / clearTimeout / clearInterval and queueMicrotask.
 // The runtime owns its timers: Python learns the delay to the next one from each state
 // ("timer") and calls poll() when it is due; the clock is the runtime's `now()`.
-import { assertInRequest, currentGeneration, defineGlobal, now, onRequestEnd, primordials, pushLog } from "./00_infra.js";
+import { assertInRequest, currentGeneration, defineGlobal, now, onRequestEnd, primordials, pushLog, zeroLengths } from "./00_infra.js";
 
 const { Map: M, MapPrototypeSet, MapPrototypeGet, MapPrototypeDelete, MapPrototypeClear, MapPrototypeValues, ReflectApply,
   ArrayPrototypePush, ArrayPrototypeSort, TypeError: TypeErr, Number: Num, MathMax, PromiseResolve, PromisePrototypeThen, Promise: P } = primordials;
@@ -91,4 +91,4 @@ class Scheduler {
   get [Symbol.toStringTag]() { return "Scheduler"; }
 }
 const SCHEDULER = primordials.Symbol("scheduler");
-defineGlobal("scheduler", new Scheduler(SCHEDULER));
+defineGlobal("scheduler", zeroLengths(new Scheduler(SCHEDULER))); // wait.length 0, as in workerd

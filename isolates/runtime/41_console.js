@@ -1,6 +1,6 @@
 // console: every method formats its arguments like Node's util.format (%s %d %i %f %o %O %j %c %%)
 // and appends [level, text] to the request's logs (00_infra.js caps them).
-import { defineGlobal, now, primordials, pushLog } from "./00_infra.js";
+import { defineGlobal, now, primordials, pushLog, zeroLengths } from "./00_infra.js";
 
 const { ArrayIsArray, ArrayPrototypePush, ArrayPrototypeJoin, ObjectKeys, ObjectGetPrototypeOf, ObjectPrototypeToString,
   JSONStringify, String: Str, Number: Num, ArrayBufferIsView, RegExpPrototypeTest, StringPrototypeReplace, Map: M,
@@ -175,4 +175,4 @@ for (const k of ObjectKeys(console)) primordials.ObjectDefineProperty(console, k
 export { console };
 void ReflectApply;
 
-defineGlobal("console", console);
+defineGlobal("console", zeroLengths(console)); // every method has length 0, as in workerd

@@ -7,7 +7,7 @@ import {
 } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
 import { Event, EventTarget, dispatchRethrowing, listenerCount } from "./02_event.js";
-import { headersList } from "./20_headers.js";
+import { headersForHost } from "./20_headers.js";
 import { bodyUsed, bytesSource, hostStreamSource, takeBodyForHost } from "./22_body.js";
 import { requestFromHost } from "./23_request.js";
 import { Response, responseBodyState } from "./23_response.js";
@@ -253,12 +253,7 @@ bridge.finish = function finish() {
   return JSONStringify({ logs: takeLogs() });
 };
 
-function responseHeaders(r) {
-  const headers = [];
-  const list = headersList(r.response.headers);
-  for (let i = 0; i < list.length; i++) ArrayPrototypePush(headers, [list[i][0], list[i][1]]);
-  return headers;
-}
+function responseHeaders(r) { return headersForHost(r.response.headers); }
 
 /** Reads a response body stream as its producer writes it; each chunk waits in `r.stream` for the next poll. */
 function pumpStream(r, reader) {

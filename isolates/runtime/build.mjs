@@ -20,6 +20,7 @@ const LAZY = {
   streams: join(here, "..", "..", "node_modules", "web-streams-polyfill", "dist", "ponyfill.mjs"),
   fflate: join(here, "lib", "fflate_entry.js"),
   urlpattern: join(here, "..", "..", "node_modules", "urlpattern-polyfill", "dist", "urlpattern.js"),
+  multibyte: join(here, "..", "..", "node_modules", "@exodus", "bytes", "multi-byte.js"),
 };
 // JSON data (tr46's mapping table) as a string given to JSON.parse: V8 scans a string literal far faster
 // than it pre-parses the same data as an array literal, and JSON.parse is not code generation.

@@ -304,11 +304,12 @@ async def run_corpus(cases: list[Case], workdir: Path | None = None) -> dict[str
                         async with gate:
                             return await _ask(wd, case, {"host": f"{case.worker}.localhost", CASE_HEADER: case.worker})
 
+                    async def ask_edgeworker(case: Case) -> tuple[dict[str, Any], str]:
+                        async with gate:
+                            return await _ask(ew, case, {"host": f"{case.worker}.localhost"})
+
                     from_workerd = await asyncio.gather(*(ask_workerd(c) for c in cases))
-                    # one request at a time: with several in flight, edgeworker leaves more responses whose body is
-                    # a ReadableStream unfinished (see request-response-body/stream-response in EXPECTED), so the
-                    # outcome would depend on scheduling
-                    from_edgeworker = [await _ask(ew, c, {"host": f"{c.worker}.localhost"}) for c in cases]
+                    from_edgeworker = await asyncio.gather(*(ask_edgeworker(c) for c in cases))
                     outcomes = [
                         Outcome(case, a, b, (raw_a, raw_b))
                         for case, (a, raw_a), (b, raw_b) in zip(cases, from_workerd, from_edgeworker, strict=True)

@@ -48,10 +48,6 @@ def test_differences_are_the_listed_ones(outcomes: dict[str, Outcome]) -> None:
     assert not lines, f"{len(lines)} problems (python tests/differential/report.py --diff):\n" + "\n".join(lines)
 
 
-@pytest.mark.xfail(
-    reason="below the 95% target: 23 cases where workerd departs from the standard, 3 APIs edgeworker lacks, "
-    "2 intended or both-valid differences (see expected-differences.json); strict, so it fails once it is met"
-)
 def test_target(outcomes: dict[str, Outcome]) -> None:
     equal = sum(o.equal for o in outcomes.values())
     assert equal / len(outcomes) >= TARGET, f"{equal}/{len(outcomes)} equal, below {TARGET:.0%}"

@@ -82,3 +82,31 @@ export async function requestConstruction() {
   eq(r.bodyUsed, true);
   eq(new Request("https://a.example/", { cf: { cacheTtl: 5 } }).cf, { cacheTtl: 5 });
 }
+
+export async function responseAsWorkerdMakesIt() {
+  // a null-body status takes a body of length 0 and drops it (no Content-Type either); any other body is refused
+  for (const [body, status] of [["", 204], [new Uint8Array(0), 205], [new Blob([], { type: "a/b" }), 304], [new URLSearchParams(), 204]]) {
+    const r = new Response(body, { status });
+    eq([r.status, r.body, r.headers.get("content-type"), await r.text()], [status, null, null, ""], `${status} with an empty body`);
+  }
+  throws(() => new Response(new ReadableStream(), { status: 204 }), TypeError, "204 with a stream (length unknown)");
+  // Response.json() of what JSON.stringify cannot serialise answers the text "undefined"
+  for (const value of [undefined, () => 1, Symbol("s")]) {
+    const r = Response.json(value);
+    eq([r.headers.get("content-type"), await r.text()], ["application/json", "undefined"], String(typeof value));
+  }
+  throws(() => Response.json(undefined, { status: 204 }), TypeError, "json with a null-body status");
+  // Response.error()'s headers can be changed
+  const e = Response.error();
+  e.headers.set("x-a", "1");
+  eq([...e.headers], [["x-a", "1"]]);
+}
+
+export function requestAsWorkerdMakesIt() {
+  // the methods workerd knows are upper-cased in any case (TRACE is one), other tokens are kept
+  const method = (m) => new Request("https://a.example/", { method: m }).method;
+  eq(["purge", "Report", "trace", "mkcol", "custom", "m-search"].map(method), ["PURGE", "REPORT", "TRACE", "MKCOL", "custom", "m-search"]);
+  for (const m of ["connect", "TRACK"]) throws(() => method(m), TypeError, m);
+  // a URL with credentials is kept (fetch() does not send them)
+  eq(new Request("https://u:p@a.example/").url, "https://u:p@a.example/");
+}

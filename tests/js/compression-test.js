@@ -1,5 +1,6 @@
 // DecompressionStream errors (Compression Standard): input that ends before the compressed data does, bytes after
-// its end, bad checksums; a chunk that is not a BufferSource errors either stream with TypeError, without a reader.
+// its end, bad checksums; a chunk that is not a BufferSource, a string or undefined errors either stream with
+// TypeError, without a reader (strings and undefined are accepted, as in workerd).
 function eq(actual, expected, what = "") {
   const a = JSON.stringify(actual), e = JSON.stringify(expected);
   if (a !== e) throw new Error(`${what} expected ${e}, got ${a}`);
@@ -80,7 +81,7 @@ export async function checksumsAreVerified() {
 
 export async function nonBufferSourceChunksError() {
   for (const Stream of [CompressionStream, DecompressionStream]) {
-    for (const chunk of ["a string", 42, null, {}, [1, 2]]) {
+    for (const chunk of [42, null, {}, [1, 2], new String("boxed")]) {
       const s = new Stream("gzip");
       const w = s.writable.getWriter();
       const r = s.readable.getReader();
@@ -90,6 +91,34 @@ export async function nonBufferSourceChunksError() {
     }
   }
   // through pipeThrough too
-  const rs = new ReadableStream({ start(c) { c.enqueue("text"); c.close(); } });
+  const rs = new ReadableStream({ start(c) { c.enqueue(42); c.close(); } });
   eq(await outcome(collect(rs.pipeThrough(new CompressionStream("deflate")))), "TypeError", "pipeThrough");
+}
+
+export async function stringAndUndefinedChunksAreAccepted() {
+  // as in workerd: a string is compressed as its UTF-8 bytes (a lone surrogate as U+FFFD), undefined as no bytes
+  const rs = new ReadableStream({ start(c) { c.enqueue("h\u00e9 "); c.enqueue(undefined); c.enqueue("\ud800"); c.close(); } });
+  const back = await collect(rs.pipeThrough(new CompressionStream("gzip")).pipeThrough(new DecompressionStream("gzip")));
+  eq(Array.from(back, (b) => b.toString(16)), ["68", "c3", "a9", "20", "ef", "bf", "bd"]);
+  // a DecompressionStream takes a string as bytes too: these are not gzip data
+  eq(await outcome(decompress("gzip", ["not gzip"])), "TypeError", "a string that is not compressed data");
+}
+
+export async function writesSettleWithoutAReader() {
+  // as in workerd: the readable side buffers, so awaiting each write (and close) before reading does not hang
+  for (const format of ["gzip", "deflate", "deflate-raw"]) {
+    const cs = new CompressionStream(format);
+    const w = cs.writable.getWriter();
+    for (const part of ["one ", new TextEncoder().encode("two "), "three"]) await w.write(part);
+    await w.close();
+    const reader = cs.readable.getReader();
+    const first = (await reader.read()).value;
+    const rest = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(...r.value);
+    // the header comes first, on its own, as zlib writes it (a gzip header without a modification time)
+    const header = { gzip: "1f8b0800000000000003", deflate: "789c", "deflate-raw": null }[format];
+    if (header !== null) eq(Array.from(first, (b) => b.toString(16).padStart(2, "0")).join(""), header, `${format} header`);
+    const all = new Uint8Array([...first, ...rest]);
+    eq(await outcome(decompress(format, [all])), "one two three", format);
+  }
 }

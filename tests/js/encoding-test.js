@@ -81,10 +81,42 @@ export function legacyAndUtf16Decoders() {
   const streaming = new TextDecoder("utf-16le");
   eq(streaming.decode(new Uint8Array([0x41]), { stream: true }) + streaming.decode(new Uint8Array([0x00])), "A");
   throws(() => new TextDecoder("utf-16le", { fatal: true }).decode(new Uint8Array([0x00, 0xd8])), (e) => e instanceof TypeError, "fatal lone surrogate");
-  for (const label of ["shift_jis", "gbk", "nope", "replacement"]) {
+  // the labels of the "replacement" encoding and unknown labels
+  for (const label of ["nope", "replacement", "hz-gb-2312", "iso-2022-kr", "cp949"]) {
     throws(() => new TextDecoder(label), (e) => e instanceof RangeError, label);
   }
   eq(new TextDecoder() instanceof TextDecoder, true);
+}
+
+const codePoints = (s) => Array.from(s, (c) => c.codePointAt(0).toString(16)).join(" ");
+
+export async function legacyMultiByteDecoders() {
+  // as workerd decodes them (the Encoding Standard's decoders and index tables)
+  const cases = [
+    ["shift_jis", [0x82, 0xa0, 0x41, 0xb1, 0x81, 0x5c, 0x87, 0x40, 0xed, 0x40], "3042 41 ff71 2015 2460 7e8a"],
+    ["euc-jp", [0xa4, 0xa2, 0x8e, 0xb1, 0x8f, 0xb0, 0xa1], "3042 ff71 4e02"],
+    ["iso-2022-jp", [0x1b, 0x24, 0x42, 0x24, 0x22, 0x1b, 0x28, 0x42, 0x41, 0x1b, 0x28, 0x4a, 0x5c, 0x7e, 0x1b, 0x28, 0x49, 0x31, 0x1b, 0x28, 0x42], "3042 41 a5 203e ff71"],
+    ["gbk", [0xc4, 0xe3, 0xa2, 0xe3, 0xfe, 0x50], "4f60 20ac 2e81"],
+    ["gb18030", [0x81, 0x30, 0x81, 0x30, 0x90, 0x30, 0x81, 0x30, 0x84, 0x31, 0xa4, 0x39], "80 10000 ffff"],
+    ["big5", [0xa4, 0x40, 0x88, 0x62, 0xf9, 0xfe], "4e00 ca 304 ffed"],
+    ["euc-kr", [0xb0, 0xa1, 0x81, 0x41, 0xc8, 0xfe], "ac00 ac02 d79d"],
+  ];
+  for (const [label, bytes, expected] of cases) {
+    const d = new TextDecoder(label);
+    eq([d.encoding, codePoints(d.decode(new Uint8Array(bytes)))], [label, expected], label);
+  }
+  const labels = { sjis: "shift_jis", "Windows-31J": "shift_jis", "x-euc-jp": "euc-jp", csiso2022jp: "iso-2022-jp",
+    gb2312: "gbk", chinese: "gbk", "big5-hkscs": "big5", "ks_c_5601-1987": "euc-kr", " GB18030 ": "gb18030" };
+  for (const [label, name] of Object.entries(labels)) eq(new TextDecoder(label).encoding, name, label);
+  eq(codePoints(new TextDecoder("shift_jis").decode(new Uint8Array([0x82, 0x20, 0x41]))), "fffd 20 41", "an invalid trail byte");
+  throws(() => new TextDecoder("shift_jis", { fatal: true }).decode(new Uint8Array([0x82, 0x20])), (e) => e instanceof TypeError, "fatal");
+  const streaming = new TextDecoder("euc-kr");
+  eq([streaming.decode(new Uint8Array([0xb0]), { stream: true }), streaming.decode(new Uint8Array([0xa1, 0xb0])), streaming.decode()],
+    ["", "\uac00\ufffd", ""], "a character split between chunks, then one cut short");
+  const stream = new Blob([new Uint8Array([0x82, 0xa0, 0x82])]).stream().pipeThrough(new TextDecoderStream("shift_jis"));
+  let text = "";
+  for await (const chunk of stream) text += chunk;
+  eq(codePoints(text), "3042 fffd", "TextDecoderStream");
 }
 
 export function base64Errors() {

@@ -30,7 +30,7 @@ export async function multipartRoundTrip() {
   const type = r.headers.get("content-type");
   if (!/^multipart\/form-data; boundary=.+/.test(type)) throw new Error("content-type " + type);
   const parsed = await r.formData();
-  eq(parsed.get("name"), "va\"lue\r\n2");
+  eq(parsed.get("name"), "va\"lue\n2", "a newline in a value is kept as it is (workerd; HTML would make it CRLF)");
   const file = parsed.get("file");
   eq([file.name, file.type, await file.text()], ["n\"a.txt", "text/plain", "bytes\r\n--x"]);
 }
@@ -46,4 +46,30 @@ export async function parseFromRequest() {
   eq([...ufd], [["a", "1"], ["b", " "]]);
   await rejects(new Response("x").formData(), TypeError, "text/plain");
   await rejects(new Response("garbage", { headers: { "content-type": "multipart/form-data; boundary=Q" } }).formData(), TypeError, "bad multipart");
+}
+
+export async function entriesAsWorkerdMakesThem() {
+  const fd = new FormData({ ignored: true }); // workerd ignores the argument (a worker has no HTMLFormElement)
+  eq([...new FormData(fd)], [], "not even a FormData is copied");
+  fd.append("b", new Blob(["x"], { type: "text/x" }));
+  fd.set("c", new Blob(["y"]), undefined);
+  fd.append("d", new File(["z"], "kept.txt"));
+  fd.append("s", "text", "ignored.txt"); // a value that is not a Blob: the filename is ignored
+  fd.append("n", 5, "ignored.txt");
+  eq([...fd].map(([k, v]) => [k, typeof v === "string" ? v : [v.name, v.type]]),
+    [["b", ["b", "text/x"]], ["c", ["c", ""]], ["d", ["kept.txt", ""]], ["s", "text"], ["n", "5"]],
+    "a Blob without a filename is named after its entry");
+}
+
+export async function multipartAsWorkerdWritesIt() {
+  const fd = new FormData();
+  fd.append("a\nb", "1\n2\r3");
+  fd.append("f", new Blob(["x"]), 'q"\r.txt');
+  const r = new Response(fd);
+  const boundary = r.headers.get("content-type").split("boundary=")[1];
+  const text = (await r.text()).split(boundary).join("B");
+  eq(text, '--B\r\nContent-Disposition: form-data; name="a%0Ab"\r\n\r\n1\n2\r3\r\n' +
+    '--B\r\nContent-Disposition: form-data; name="f"; filename="q%22%0D.txt"\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n--B--',
+    "values as they are, names escaped without newline normalisation, nothing after the closing delimiter");
+  eq(await new Response(new FormData()).text().then((t) => t.endsWith("--")), true, "an empty form too");
 }

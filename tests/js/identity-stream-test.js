@@ -38,7 +38,15 @@ export async function identityTransformStreamErrors() {
   const s = new IdentityTransformStream();
   const w = s.writable.getWriter();
   const r = s.readable.getReader();
-  eq([await outcome(w.write("a string")), await outcome(r.read())], ["TypeError", "TypeError"], "a string chunk");
+  eq([await outcome(w.write(42)), await outcome(r.read())], ["TypeError", "TypeError"], "a number chunk");
+  // as in workerd, a string goes through as its UTF-8 bytes and undefined as no bytes
+  const t = new FixedLengthStream(3);
+  const tw = t.writable.getWriter();
+  const text = new Response(t.readable).text();
+  tw.write(undefined);
+  tw.write("h\u00e9");
+  tw.close();
+  eq(await text, "h\u00e9", "a string chunk");
   const c = new IdentityTransformStream();
   const cw = c.writable.getWriter();
   const pending = cw.write(new Uint8Array([1]));

@@ -276,7 +276,14 @@ export function timingSafeEqual() {
 export async function badArguments() {
   await rejects(subtle.sign("HMAC", {}, new Uint8Array(1)), "TypeError", "not a key");
   await rejects(subtle.importKey("raw", new Uint8Array(16), "AES-GCM", true, ["bogus"]), "TypeError", "bad usage name");
-  await rejects(subtle.importKey("bogus", new Uint8Array(16), "AES-GCM", true, ["encrypt"]), "TypeError", "bad format");
+  // an unknown format is a NotSupportedError, as in workerd (WebIDL's KeyFormat enum would make it a TypeError),
+  // found before the algorithm; keyData that is neither a BufferSource nor a dictionary is still a TypeError
+  await rejects(subtle.importKey("bogus", new Uint8Array(16), "AES-GCM", true, ["encrypt"]), "NotSupportedError", "bad format");
+  await rejects(subtle.importKey("pem", new Uint8Array(16), "AES-XYZ", true, ["encrypt"]), "NotSupportedError", "bad format first");
+  await rejects(subtle.importKey("pem", 5, "AES-GCM", true, ["encrypt"]), "TypeError", "keyData before the format");
+  const aes = await subtle.importKey("raw", new Uint8Array(16), "AES-GCM", true, ["encrypt", "wrapKey"]);
+  await rejects(subtle.exportKey("pem", aes), "NotSupportedError", "exportKey format");
+  await rejects(subtle.wrapKey("pem", aes, aes, { name: "AES-GCM", iv: new Uint8Array(12) }), "NotSupportedError", "wrapKey format");
   await rejects(subtle.importKey("jwk", new Uint8Array(16), "AES-GCM", true, ["encrypt"]), "TypeError", "jwk as bytes");
   await rejects(subtle.encrypt("AES-ECB", null, new Uint8Array(1)), "NotSupportedError", "unknown algorithm");
   let err = null;

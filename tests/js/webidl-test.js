@@ -1,4 +1,5 @@
-// WebIDL details: brand checks of iterator methods, required arguments, pair iterators, trusted platform events.
+// WebIDL details: brand checks of iterator methods, required arguments, pair iterators (as workerd makes them),
+// trusted platform events.
 function eq(actual, expected, what = "") {
   const a = JSON.stringify(actual), e = JSON.stringify(expected);
   if (a !== e) throw new Error(`${what} expected ${e}, got ${a}`);
@@ -25,11 +26,14 @@ export function formDataRequiredArgumentsAndIterators() {
   throwsType(() => f.set("a"), "set with one argument");
   for (const m of ["get", "has", "keys", "values", "entries"]) throwsType(() => FormData.prototype[m].call({}, "a"), `FormData.prototype.${m}`);
   eq([f.get("a"), f.has("b"), f.has("c"), f.getAll("a")], ["1", true, false, ["1"]]);
-  eq(FormData.prototype[Symbol.iterator], FormData.prototype.entries);
+  // workerd's iterators: @@iterator is a function of its own and the classes are EntryIterator, KeyIterator and
+  // ValueIterator (WebIDL: @@iterator is entries() and the class string "FormData Iterator")
+  eq(FormData.prototype[Symbol.iterator] === FormData.prototype.entries, false);
   const it = f.entries();
-  eq(Object.prototype.toString.call(it), "[object FormData Iterator]");
+  eq([it, f.keys(), f.values(), f[Symbol.iterator]()].map((i) => Object.prototype.toString.call(i)),
+    ["[object EntryIterator]", "[object KeyIterator]", "[object ValueIterator]", "[object EntryIterator]"]);
   eq(it.next(), { value: ["a", "1"], done: false });
-  f.append("c", "3"); // pair iterators see the live list
+  f.append("c", "3"); // the iterators see the live list, as in workerd
   eq([...it], [["b", "2"], ["c", "3"]]);
   eq([[...f.keys()], [...f.values()]], [["a", "b", "c"], ["1", "2", "3"]]);
   eq(typeof it[Symbol.iterator], "function");
@@ -50,4 +54,29 @@ export function platformEventsAreTrusted() {
   t.dispatchEvent(new Event("abort"));
   eq(mine, false, "a script's dispatch");
   eq(any.aborted, false);
+}
+
+export function webApiFunctionsHaveLengthZero() {
+  // workerd gives every Web API function, constructor and method length 0 (WebIDL would count the required
+  // arguments); the lazily loaded classes (streams, URLPattern) too
+  const classes = ["AbortController", "AbortSignal", "Blob", "ByteLengthQueuingStrategy", "CompressionStream",
+    "CountQueuingStrategy", "Crypto", "CryptoKey", "CustomEvent", "DecompressionStream", "Event", "EventTarget",
+    "File", "FixedLengthStream", "FormData", "Headers", "ReadableStream", "ReadableStreamBYOBReader",
+    "ReadableStreamDefaultReader", "Request", "Response", "SubtleCrypto", "TextDecoder", "TextDecoderStream",
+    "TextEncoder", "URL", "URLPattern", "URLSearchParams", "WritableStream", "WritableStreamDefaultWriter"];
+  const nonZero = [];
+  const check = (what, fn) => { if (fn.length !== 0) nonZero.push(`${what}: ${fn.length}`); };
+  for (const name of classes) {
+    const C = globalThis[name];
+    check(name, C);
+    for (const holder of [C, C.prototype]) {
+      for (const key of Reflect.ownKeys(holder)) {
+        const d = Object.getOwnPropertyDescriptor(holder, key);
+        if (typeof d.value === "function" && key !== "constructor") check(`${name}.${String(key)}`, d.value);
+      }
+    }
+  }
+  for (const name of ["fetch", "atob", "btoa", "structuredClone", "setTimeout", "queueMicrotask", "addEventListener", "reportError"]) check(name, globalThis[name]);
+  for (const [what, fn] of [["console.assert", console.assert], ["console.table", console.table], ["scheduler.wait", scheduler.wait]]) check(what, fn);
+  eq(nonZero, []);
 }

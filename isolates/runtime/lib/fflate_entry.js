@@ -1,3 +1,4 @@
-// The parts of fflate that CompressionStream/DecompressionStream use (bundled lazily, see build.mjs):
-// gzip (RFC 1952), deflate (zlib, RFC 1950) and deflate-raw (RFC 1951), as synchronous streaming classes.
-export { Deflate, Gunzip, Gzip, Inflate, Unzlib, Zlib } from "fflate";
+// The parts of fflate that CompressionStream/DecompressionStream use (bundled lazily, see build.mjs): raw deflate
+// (RFC 1951) both ways, as synchronous streaming classes; 06_streams.js writes and checks the zlib (RFC 1950) and
+// gzip (RFC 1952) framing itself.
+export { Deflate, Inflate } from "fflate";

@@ -1,4 +1,4 @@
-// CustomEvent carries detail; Event needs a type argument.
+// CustomEvent carries detail (undefined when not given, as in workerd; the DOM Standard says null); Event needs a type argument.
 export default {
   async fetch() {
     const et = new EventTarget();

@@ -1,4 +1,4 @@
-// Event attributes before, during and after dispatch.
+// Event attributes before, during and after dispatch (workerd: no target before dispatch, currentTarget kept after it).
 export default {
   async fetch() {
     const et = new EventTarget();

@@ -1,4 +1,4 @@
-// Writing a chunk that is not a BufferSource is a TypeError.
+// A string written to a CompressionStream (not a BufferSource): workerd compresses its UTF-8 bytes; the write settles before any read.
 export default {
   async fetch() {
     const cs = new CompressionStream("gzip");

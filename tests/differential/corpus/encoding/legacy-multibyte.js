@@ -1,4 +1,4 @@
-// Legacy multi-byte encodings of the Encoding Standard (Shift_JIS, GBK, EUC-KR, Big5).
+// Legacy multi-byte encodings of the Encoding Standard (Shift_JIS, GBK, EUC-KR, Big5), which workerd decodes.
 export default {
   async fetch() {
     const out = {};

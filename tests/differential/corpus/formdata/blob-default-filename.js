@@ -1,4 +1,4 @@
-// A Blob appended without a filename becomes a File named "blob".
+// The name of the File made from a Blob appended without a filename (workerd: the entry's name; XHR: "blob").
 export default {
   async fetch() {
     const f = new FormData();

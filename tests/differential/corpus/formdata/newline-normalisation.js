@@ -1,4 +1,4 @@
-// multipart/form-data serialisation turns lone LF and CR in names and string values into CRLF.
+// Lone LF and CR in a string value through multipart/form-data (HTML makes them CRLF; workerd keeps them).
 export default {
   async fetch() {
     const f = new FormData();

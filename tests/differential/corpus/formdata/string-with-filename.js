@@ -1,4 +1,4 @@
-// append(name, string, filename) matches no overload (the 3-argument one takes a Blob): TypeError.
+// append/set(name, string, filename): the 3-argument overload takes a Blob (WebIDL: TypeError; workerd ignores the filename).
 export default {
   async fetch() {
     const f = new FormData();

@@ -1,4 +1,4 @@
-// Response.error()'s headers have the "immutable" guard.
+// Whether Response.error()'s headers can be changed (Fetch: the "immutable" guard; workerd: they can).
 export default {
   async fetch() {
     return respond({ set: ts(() => Response.error().headers.set("x-a", "1")) });

@@ -1,4 +1,4 @@
-// An empty header name and a name with a non-token character outside ASCII are invalid (TypeError).
+// An empty header name and a name with a character outside ASCII (not HTTP tokens: Fetch throws TypeError; workerd accepts them).
 export default {
   async fetch() {
     return respond({

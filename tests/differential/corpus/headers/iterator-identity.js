@@ -1,4 +1,4 @@
-// WebIDL pair iterators: @@iterator is entries(), and the iterator's class string.
+// Whether @@iterator is entries() (WebIDL pair iterators) and the iterator's class string.
 export default {
   async fetch() {
     const h = new Headers({ a: "1" });

@@ -1,4 +1,4 @@
-// Function lengths follow the WebIDL signatures (required arguments).
+// Function lengths (WebIDL: the number of required arguments; workerd: 0).
 export default {
   async fetch() {
     return respond({

@@ -1,4 +1,4 @@
-// Iterating while deleting and adding names: the iterator sees the list as it is at each step.
+// Iterating while deleting and adding names (WebIDL: the list as it is at each step; workerd: a snapshot).
 export default {
   async fetch() {
     const h = new Headers({ a: "1", b: "2", c: "3" });

@@ -1,4 +1,4 @@
-// A header value is a ByteString: a character above U+00FF throws TypeError.
+// A header value with a character above U+00FF (a ByteString would throw TypeError; workerd accepts it).
 export default {
   async fetch() {
     const h = new Headers();

@@ -1,4 +1,4 @@
-// Header values are ByteStrings: latin-1 characters are kept; characters above U+00FF throw TypeError.
+// Header values keep latin-1 characters (and numbers and null become strings).
 export default {
   async fetch() {
     const h = new Headers();

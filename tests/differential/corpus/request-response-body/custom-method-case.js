@@ -1,4 +1,4 @@
-// Only DELETE, GET, HEAD, OPTIONS, POST and PUT are upper-cased; other methods keep their case.
+// Which methods are upper-cased (Fetch: DELETE, GET, HEAD, OPTIONS, POST, PUT; workerd: every method it knows).
 export default {
   async fetch() {
     const m = (method) => new Request("https://example.com/", { method }).method;

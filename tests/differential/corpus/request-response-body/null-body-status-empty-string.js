@@ -1,4 +1,4 @@
-// A null-body status (204, 205, 304) with a non-null body, even an empty string, throws TypeError.
+// A null-body status (204, 205, 304) with an empty body (Fetch: TypeError for any non-null body; workerd accepts it).
 export default {
   async fetch() {
     return respond({

@@ -1,4 +1,4 @@
-// A Request URL with credentials (user:password@) throws TypeError.
+// A Request URL with credentials (user:password@) (Fetch: TypeError; workerd keeps it).
 export default {
   async fetch() {
     return respond({ credentials: ts(() => new Request("https://u:p@example.com/").url) });

@@ -1,4 +1,4 @@
-// importKey() errors: bad usages (SyntaxError), bad key length (DataError), unknown algorithm (NotSupportedError).
+// importKey() errors: bad usages (SyntaxError), bad key length (DataError), unknown algorithm and unknown format (NotSupportedError).
 export default {
   async fetch() {
     const s = crypto.subtle;
