@@ -491,6 +491,15 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
                         profiled_requests += run.requests
                     results.setdefault((s.key, t.server), Row()).runs.append(run)
 
+        # ---- hello latency at half of each server's own maximum (wrk's connections pause between requests)
+        log("hello latency at half load")
+        half: dict[str, tuple[float, Run]] = {}
+        for t in targets(SCENARIOS[0]):
+            rate = results[("hello", t.server)].rps / 2
+            pause_ms = max(1, round(args.connections / rate * 1000))
+            half[t.server] = (rate, wrk(wrk_bin, t, args.seconds, args.connections, "delay.lua", [str(pause_ms)]))
+        extra["half"] = half
+
         # ---- where the Python time goes: py-spy on the front process and both hosts during an extra hello run
         spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         if os.path.exists(spy):
@@ -641,6 +650,16 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
     )
     print('- SHA-256: the worker runs with `limits: {"cpu_ms": 5000}` on edgeworker; no Starlette row (hashlib is C)')
     print("- not measured: outbound fetch() to a local upstream, KV get (no KV yet)\n")
+
+    print("### Hello JSON at half of each server's maximum throughput\n")
+    print("| server | offered (half of its max) | served req/s | p50 ms | p99 ms | errors |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for server, (rate, run) in extra["half"].items():
+        print(f"| {server} | {rate:,.0f} | {run.rps:,.0f} | {run.p50:.2f} | {run.p99:.2f} | {run.errors} |")
+    print(
+        f"\n- `wrk -t2 -c{args.connections} --latency -s bench/delay.lua`: each connection pauses after each response "
+        "for whole milliseconds chosen to offer about half the maximum measured above, so the rate is approximate\n"
+    )
 
     print("### One client, one request at a time (p50 / p99 ms; httpx, one keep-alive connection)\n")
     servers = list(dict.fromkeys(server for (_, server) in serial))

@@ -75,7 +75,7 @@ class ScriptFailed(Exception):
 @dataclass(frozen=True)
 class PoolSettings:
     isolate_hosts: int = 2
-    max_isolates_per_worker: int = 8
+    max_isolates_per_worker: int = 32
     max_isolates: int = 256
     warm_spares: int = 2
     idle_timeout_s: float = 300.0

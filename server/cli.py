@@ -164,7 +164,7 @@ def _add_node_limit_flags(parser: argparse.ArgumentParser) -> None:
         ("max-response-mb", "response size from a worker, in MB (default: no limit)"),
         ("host-memory-mb", "RSS budget of each isolate host process, in MB (default: none beyond each isolate's)"),
         ("max-isolates", "isolates on this node (default 256)"),
-        ("max-isolates-per-worker", "isolates per worker (default 8)"),
+        ("max-isolates-per-worker", "isolates per worker (default 32)"),
     ):
         group.add_argument(f"--{name}", type=_positive_int, metavar="N", help=help_text)
     group.add_argument("--idle-timeout-s", type=_positive_int, metavar="N", help="drop isolates idle this long (300)")

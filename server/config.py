@@ -31,7 +31,7 @@ class NodeSettings:
     deploy_dir: Path | None = None
     # Isolate host processes; each runs several isolates, one request in flight per isolate.
     isolate_hosts: int = 2
-    max_isolates_per_worker: int = 8
+    max_isolates_per_worker: int = 32
     max_isolates: int = 256
     warm_spares: int = 2
     idle_timeout_s: float = 300.0
