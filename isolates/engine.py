@@ -662,9 +662,15 @@ class JsIsolate:
         logs: list[LogLine] = []
         if not self._request_open:
             # Nothing left to run; but a microtask chain may have outlived the response. If the isolate's thread
-            # sleeps, there is none. Otherwise a no-op call queues behind it, under the request's CPU budget: a
+            # sleeps, there is none (any that ran after the last call is over: its CPU is read now and counts
+            # against the budget). Otherwise a no-op call queues behind it, under the request's CPU budget: a
             # chain that never ends condemns the isolate here.
             if self.quiet():
+                try:
+                    self._request.check()
+                except LimitExceeded as exc:
+                    self.close()
+                    return FetchResult(exc.outcome, status=0, logs=logs, condemned=True)
                 return FetchResult(Outcome.OK, status=0, logs=logs)
             try:
                 await self._call("0", deadline)

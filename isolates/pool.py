@@ -740,34 +740,39 @@ class IsolatePool:
         """Run one request. ``on_finish`` gets the outcome and logs of ``waitUntil`` work, if any was left.
 
         Raises Overloaded, Quarantined, ScriptFailed or HostCrashed when no isolate could run it."""
-        iso = await self._acquire(script, nested=int(request.get("depth", 0)) > 0)
         wall_ms = script.limits.wall_ms
-        msg = {
-            "t": "fetch",
-            "iso": iso.id,
-            "wall_ms": wall_ms,
-            "wait_until_ms": wall_ms,
-            "cpu_ms": script.limits.cpu_ms,
-            "subrequests": script.limits.subrequests,
-            "nice": self._nice(script.name),
-            "req": request,
-        }
         label = _label(script)
-        host = iso.host
-        try:
-            if upload is not None:
-                msg["upload"] = True
-            header, out = await host.call(
-                msg, body, timeout=wall_ms / 1000 + HOST_GRACE_S, worker=label, upload=upload
-            )
-        except HostCrashed:
-            raise
-        except BaseException:  # the client went away mid-request: the isolate may still be running it
-            self._dispose(iso, "canceled")
-            raise
-        if header.get("t") != "res":
+        for attempt in range(2):
+            iso = await self._acquire(script, nested=int(request.get("depth", 0)) > 0)
+            msg = {
+                "t": "fetch",
+                "iso": iso.id,
+                "wall_ms": wall_ms,
+                "wait_until_ms": wall_ms,
+                "cpu_ms": script.limits.cpu_ms,
+                "subrequests": script.limits.subrequests,
+                "nice": self._nice(script.name),
+                "req": request,
+            }
+            host = iso.host
+            try:
+                if upload is not None:
+                    msg["upload"] = True
+                header, out = await host.call(
+                    msg, body, timeout=wall_ms / 1000 + HOST_GRACE_S, worker=label, upload=upload
+                )
+            except HostCrashed:
+                raise
+            except BaseException:  # the client went away mid-request: the isolate may still be running it
+                self._dispose(iso, "canceled")
+                raise
+            if header.get("t") == "res":
+                break
             self._release(iso, True, "error")
-            raise HostCrashed(f"isolate host failed the request: {header.get('error')}")
+            # The host had just closed that isolate on its own (its "gone" crossed our request): nothing ran, so
+            # the request goes to another isolate, once; not with an upload, which is read as it is sent.
+            if not (header.get("no_isolate") and upload is None and attempt == 0):
+                raise HostCrashed(f"isolate host failed the request: {header.get('error')}")
         result = _response(header, out)
         if header.get("stream"):
             result.stream = host.take_stream(header["mid"])
