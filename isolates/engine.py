@@ -321,6 +321,8 @@ class JsIsolate:
                 v8.start(f"__edgeworker.seed({_js_string(secrets.token_hex(32))}), __edgeworker.exchange(0)"), 10
             )
             isolate._exchange = exchange if isinstance(exchange, SharedBuffer) else None
+            # compile the request path now, while the isolate is a spare, not in a worker's first request
+            await asyncio.wait_for(v8.start("__edgeworker.warm()"), 10)
         except BaseException:
             v8.terminate()
             isolate._interrupted = True

@@ -45,6 +45,7 @@ NESTED_EXTRA = 16
 # A worker's home host takes its new isolates until this many of the home's isolates are busy.
 SPILL_BUSY = 4
 STARTUP_WALL_S = 5.0
+REFILL_DELAY_S = 0.1  # a spare that was taken is replaced this long after
 EXIT_SELF_TEST = 78  # isolates/host.py: the V8 binding failed its start-up check
 
 
@@ -703,7 +704,12 @@ class IsolatePool:
         return iso
 
     def _spawn_refill(self) -> None:
-        if len(self._spares) < self.settings.warm_spares:
+        # A little later: making a spare (loading the runtime) is ~15-25 ms of CPU, which on a small machine would
+        # compete with the very request that took the spare.
+        asyncio.get_running_loop().call_later(REFILL_DELAY_S, self._refill)
+
+    def _refill(self) -> None:
+        if not self._closing and len(self._spares) < self.settings.warm_spares:
             self._spawn(self._make_spare())
 
     def _release(self, iso: Isolate, condemned: bool, reason: str) -> None:
