@@ -186,6 +186,7 @@ class Host:
         watcher = asyncio.get_running_loop().create_task(self.watch())
         try:
             self._channel = await _ipc.connect(sock, self._frame, self._closed)
+            self._send({"t": "ready"})  # the V8 binding passed its self-test (see _main)
             await self._gone  # the node went away: so do we
         finally:
             watcher.cancel()

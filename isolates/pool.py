@@ -45,12 +45,17 @@ NESTED_EXTRA = 16
 # A worker's home host takes its new isolates until this many of the home's isolates are busy.
 SPILL_BUSY = 4
 STARTUP_WALL_S = 5.0
+HOST_READY_S = 60.0  # how long the node waits at start for its isolate hosts' self-test
 REFILL_DELAY_S = 0.1  # a spare that was taken is replaced this long after
 EXIT_SELF_TEST = 78  # isolates/host.py: the V8 binding failed its start-up check
 
 
 class HostCrashed(Exception):
     """The isolate host died (or hung and was killed) while it held this request."""
+
+
+class HostStartFailed(Exception):
+    """No isolate host could start (each exited before it was ready): the node cannot run workers."""
 
 
 class Overloaded(Exception):
@@ -122,6 +127,7 @@ class HostProcess:
         self._proc: asyncio.subprocess.Process | None = None
         self._channel: _ipc.FrameProtocol | None = None
         self._closed: asyncio.Future[None] | None = None
+        self.ready: asyncio.Future[None] | None = None  # done once the host said "ready" (its V8 self-test passed)
         self._pending: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
         self._finish: dict[int, Callable[[dict[str, Any]], None]] = {}
         self._early_fin: dict[int, dict[str, Any]] = {}
@@ -164,6 +170,8 @@ class HostProcess:
         finally:
             child.close()
         self._closed = asyncio.get_running_loop().create_future()
+        self.ready = asyncio.get_running_loop().create_future()
+        self.ready.add_done_callback(lambda f: f.cancelled() or f.exception())  # a restarted host's is not awaited
         self._channel = await _ipc.connect(parent, self._frame, self._lost)
         self.alive = True
         self._reader_task = asyncio.get_running_loop().create_task(self._watch_close())
@@ -180,7 +188,10 @@ class HostProcess:
     def _frame(self, header: dict[str, Any], body: bytes) -> None:
         mid = header.get("mid", 0)
         kind = header.get("t")
-        if kind == "fin":
+        if kind == "ready":
+            if self.ready is not None and not self.ready.done():
+                self.ready.set_result(None)
+        elif kind == "fin":
             done = self._finish.pop(mid, None)
             if done is not None:
                 done(header)
@@ -223,6 +234,8 @@ class HostProcess:
             code = await self._proc.wait()
         if self._channel is not None:
             self._channel.close()
+        if self.ready is not None and not self.ready.done():
+            self.ready.set_exception(HostStartFailed(f"isolate host {self.pid} exited with code {code} at start"))
         for fut in self._pending.values():
             if not fut.done():
                 fut.set_exception(HostCrashed(f"isolate host {self.pid} exited with {code}"))
@@ -367,8 +380,17 @@ class IsolatePool:
     # -- life cycle ------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Start the isolate hosts and wait until they are ready; raises HostStartFailed if none could start."""
         self.hosts = [self._new_host(i) for i in range(self.settings.isolate_hosts)]
         await asyncio.gather(*(h.start() for h in self.hosts))
+        waits = [h.ready for h in self.hosts if h.ready is not None]
+        outcomes = await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), HOST_READY_S)
+        failed = [o for o in outcomes if isinstance(o, BaseException)]
+        if len(failed) == len(outcomes):
+            raise HostStartFailed(
+                "no isolate host could start (see the message above); "
+                f"{failed[0] if failed else 'none configured'}"
+            )
         self._fill_spares()
         self._reaper = asyncio.get_running_loop().create_task(self._reap())
 

@@ -20,7 +20,15 @@ from urllib.parse import urlsplit
 import uvicorn
 from prometheus_client import CollectorRegistry
 
-from edgeworker.isolates.pool import HostCrashed, IsolatePool, Overloaded, PoolSettings, Quarantined, ScriptFailed
+from edgeworker.isolates.pool import (
+    HostCrashed,
+    HostStartFailed,
+    IsolatePool,
+    Overloaded,
+    PoolSettings,
+    Quarantined,
+    ScriptFailed,
+)
 from edgeworker.isolates.types import WorkerResponse
 from edgeworker.limits.metrics import PrometheusObserver
 from edgeworker.limits.outcome import Outcome
@@ -124,7 +132,9 @@ class Node:
         self.store.close()
 
     def healthy(self) -> bool:
-        return any(h.alive for h in self.pool.hosts)
+        """At least one isolate host runs and passed its start-up check."""
+        hosts = self.pool.hosts
+        return any(h.alive and h.ready is not None and h.ready.done() and h.ready.exception() is None for h in hosts)
 
     # -- logs ------------------------------------------------------------------------------------------------
 
@@ -593,7 +603,7 @@ def run_node(settings: NodeSettings) -> int:
     _configure_logging()
     try:
         return _run(serve_node(settings))
-    except OSError as exc:
+    except (OSError, HostStartFailed) as exc:
         print(f"edgeworker: error: {exc}", file=sys.stderr)
         return 1
 
@@ -614,6 +624,6 @@ def run_dev(
     env = {"vars": vars or {}, "secrets": secrets or {}, "limits": settings.limits.to_dict()}
     try:
         return _run(serve_node(dev_settings, dev_script=script, dev_env=env))
-    except OSError as exc:
+    except (OSError, HostStartFailed) as exc:
         print(f"edgeworker: error: {exc}", file=sys.stderr)
         return 1
