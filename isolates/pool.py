@@ -47,6 +47,7 @@ SPILL_BUSY = 4
 STARTUP_WALL_S = 5.0
 HOST_READY_S = 60.0  # how long the node waits at start for its isolate hosts' self-test
 REFILL_DELAY_S = 0.1  # a spare that was taken is replaced this long after
+HOME_WAIT_S = 5.0  # how long a new isolate waits for its worker's home host to be replaced after a crash
 EXIT_SELF_TEST = 78  # isolates/host.py: the V8 binding failed its start-up check
 
 
@@ -633,6 +634,7 @@ class IsolatePool:
     async def _acquire(self, script: WorkerScript, nested: bool = False) -> Isolate:
         deadline = time.monotonic() + self.settings.queue_timeout_s
         waited_for_finishing = False
+        waited_for_home = False
         while True:
             if script.key in self.quarantined:
                 raise Quarantined(script.name)
@@ -659,6 +661,10 @@ class IsolatePool:
             if nested:  # a fetch() from a worker of this node, whose caller holds an isolate: never wait on ourselves
                 cap += NESTED_EXTRA
             if self._per_worker[script.name] < cap:
+                if not waited_for_home and not self._home_up(script.name):
+                    waited_for_home = True
+                    await self._wait_for_home(script.name)
+                    continue  # look again: an isolate may be free by now, and the caps may have changed
                 if self._total >= self.settings.max_isolates:
                     self._evict_one()
                 if self._total < self.settings.max_isolates or self._spares:
@@ -680,6 +686,17 @@ class IsolatePool:
         candidates = [iso for idle in self._idle.values() for iso in idle]
         if candidates:
             self._dispose(min(candidates, key=lambda i: i.last_used), "evicted")
+
+    def _home_up(self, worker: str) -> bool:
+        home = self.hosts[zlib.crc32(worker.encode()) % len(self.hosts)]
+        return home.alive and not home.retiring
+
+    async def _wait_for_home(self, worker: str) -> None:
+        """Wait (a little) while a worker's home host is being replaced after a crash: the worker whose request
+        killed it would otherwise take its next isolate to a neighbour's home, and kill that one too."""
+        deadline = time.monotonic() + HOME_WAIT_S
+        while not self._closing and time.monotonic() < deadline and not self._home_up(worker):
+            await asyncio.sleep(0.02)
 
     async def _start_isolate(self, script: WorkerScript) -> Isolate:
         host = self._live_host(script.name)
