@@ -580,8 +580,10 @@ class JsIsolate:
             self._op_ctx.subrequest_limit = self._subrequest_limit
         try:
             if req.body and len(req.body) <= EXCHANGE_MAX:
-                (await self._exchange_buffer(len(req.body), deadline)).write(req.body)
+                buffer = await self._exchange_buffer(len(req.body), deadline)
+                buffer.write(req.body)
                 message["bodyLen"] = len(req.body)
+                message["xsize"] = buffer.size  # which buffer: worker code could have had JS replace it
             elif req.body:
                 message["body"] = req.body.decode("latin-1")
             state = await self._call(f"__edgeworker.dispatch({_js_string(json.dumps(message))})", deadline)

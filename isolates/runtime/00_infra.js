@@ -140,24 +140,40 @@ const TypedArrayPrototypeSet = uncurryThis(ObjectGetPrototypeOf(U8.prototype).se
 const EXCHANGE_MIN = 64 * 1024;
 export const EXCHANGE_MAX = 1024 * 1024;
 let exchange = null;
+let exchangeSize = 0;
+// Every buffer the host may still hold the address of stays referenced here, out of the worker's reach, so no
+// garbage collection can free memory the host writes into, whoever replaced the buffer (worker code can reach
+// the bridge): at most one buffer per power of two up to EXCHANGE_MAX, about 2 MB in all.
+const exchangesGiven = [];
 
 function ensureExchange(n) {
-  if (exchange !== null && exchange.byteLength >= n) return;
+  if (exchange !== null && exchangeSize >= n) return;
   let size = EXCHANGE_MIN;
-  while (size < n) size *= 2;
+  while (size < n && size < EXCHANGE_MAX) size *= 2;
+  if (exchange !== null && exchangeSize >= size) return;
   exchange = new SAB(size);
+  exchangeSize = size;
+  ArrayPrototypePush(exchangesGiven, { buffer: exchange, size });
 }
 
-/** The buffer itself, at least `n` bytes long: the host reads its address from it. */
+/** The buffer itself, at least `n` bytes long (at most EXCHANGE_MAX): the host reads its address from it. */
 bridge.exchange = function exchangeBuffer(n) {
-  ensureExchange(n > 0 ? n : 1);
+  ensureExchange(typeof n === "number" && n > 0 ? n : 1);
   return exchange;
 };
 
-/** The `n` bytes the host wrote into the exchange buffer, copied out. */
-export function takeFromExchange(n) {
+/** The `n` bytes the host wrote into the exchange buffer it knows (the one of `size` bytes), copied out. */
+export function takeFromExchange(n, size) {
+  let source = exchange;
+  if (size !== exchangeSize) { // replaced since the host last asked (by worker code calling the bridge)
+    source = null;
+    for (let i = 0; i < exchangesGiven.length; i++) {
+      if (exchangesGiven[i].size === size) source = exchangesGiven[i].buffer;
+    }
+    if (source === null) throw new TypeErr("the host wrote into an exchange buffer this isolate never made");
+  }
   const out = new U8(n);
-  if (n > 0) TypedArrayPrototypeSet(out, new U8(exchange, 0, n));
+  if (n > 0) TypedArrayPrototypeSet(out, new U8(source, 0, n));
   return out;
 }
 
@@ -170,7 +186,7 @@ export function putInExchange(parts, total) {
     TypedArrayPrototypeSet(new U8(exchange, at, parts[i].length), parts[i]);
     at += parts[i].length;
   }
-  return { len: total, xsize: exchange.byteLength };
+  return { len: total, xsize: exchangeSize };
 }
 
 // ---- binary strings ---------------------------------------------------------

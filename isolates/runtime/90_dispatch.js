@@ -196,7 +196,7 @@ bridge.dispatch = function dispatch(reqJson) {
   try {
     const body = msg.bodyStream === true
       ? hostStreamSource(readUpload)
-      : typeof msg.bodyLen === "number" ? bytesSource(takeFromExchange(msg.bodyLen))
+      : typeof msg.bodyLen === "number" ? bytesSource(takeFromExchange(msg.bodyLen, msg.xsize))
         : msg.body === null || msg.body === undefined ? null : bytesSource(latin1ToBytes(msg.body));
     const cf = msg.cf !== null && typeof msg.cf === "object" ? msg.cf : {};
     const request = requestFromHost(msg.method, msg.url, msg.headers, body, cf);

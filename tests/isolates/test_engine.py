@@ -483,3 +483,23 @@ async def test_bodies_cross_as_bytes_at_every_size(isolate: JsIsolate, size: int
     chunks = [chunk async for chunk in isolate.read_stream()]
     assert b"".join(chunks) == body * 3
     assert all(len(chunk) <= engine.EXCHANGE_MAX for chunk in chunks)
+
+
+async def test_a_worker_replacing_the_exchange_buffer_harms_nobody(isolate: JsIsolate) -> None:
+    # Worker code can reach the bridge and have JS make a new exchange buffer behind the host's back. The host
+    # keeps writing into the one it knows, which JS keeps alive (so no write lands in freed memory) and reads from.
+    swap = """export default { async fetch(r, env, ctx) {
+      const body = await r.text();
+      if (new URL(r.url).pathname === "/swap") {
+        ctx.waitUntil(scheduler.wait(1).then(() => {  // after the response went into the buffer
+          __edgeworker.exchange(1 << 20);
+          for (let i = 0; i < 50; i++) new ArrayBuffer(1 << 20);  // garbage, to have the collector run
+        }));
+      }
+      return new Response(body);
+    } }"""
+    await load(isolate, swap)
+    for path in ("/swap", "/after", "/swap", "/after"):
+        result = await isolate.fetch(request(path, method="POST", body=b"intact " + path.encode()), wall_ms=5000)
+        assert (result.outcome, result.body) == (Outcome.OK, b"intact " + path.encode())
+        await isolate.finish(wall_ms=1000)
