@@ -305,7 +305,9 @@ class JsIsolate:
         self._op_ctx = OpContext()  # the current request's state for its ops (subrequests, host CPU)
 
     @classmethod
-    async def create(cls, *, memory_mb: int, nice: int = 0) -> JsIsolate:
+    async def create(cls, *, memory_mb: int, nice: int = 0, warm: bool = False) -> JsIsolate:
+        """A new isolate with the runtime loaded. ``warm``: also run a made-up request through it (a spare that
+        waits for a worker compiles the request path now rather than in that worker's first request)."""
         v8 = V8Context()
         isolate = cls(v8, memory_mb)
         # Each V8 context runs its isolate on one OS thread of its own: its CPU clock is this isolate's CPU time
@@ -321,8 +323,8 @@ class JsIsolate:
                 v8.start(f"__edgeworker.seed({_js_string(secrets.token_hex(32))}), __edgeworker.exchange(0)"), 10
             )
             isolate._exchange = exchange if isinstance(exchange, SharedBuffer) else None
-            # compile the request path now, while the isolate is a spare, not in a worker's first request
-            await asyncio.wait_for(v8.start("__edgeworker.warm()"), 10)
+            if warm:
+                await asyncio.wait_for(v8.start("__edgeworker.warm()"), 10)
         except BaseException:
             v8.terminate()
             isolate._interrupted = True

@@ -220,7 +220,7 @@ class Host:
                 if fut is not None and not fut.done():
                     fut.set_result((msg, body))
             elif kind == "spare":
-                await self._isolate(msg["iso"], msg["memory_mb"])
+                await self._isolate(msg["iso"], msg["memory_mb"], warm=True)
                 self._send({"t": "ok", "mid": mid})
             elif kind == "load":
                 await self._load(msg)
@@ -239,10 +239,11 @@ class Host:
         finally:
             self._handling -= 1
 
-    async def _isolate(self, iso_id: int, memory_mb: int, nice: int = 0) -> JsIsolate:
+    async def _isolate(self, iso_id: int, memory_mb: int, nice: int = 0, warm: bool = False) -> JsIsolate:
         iso = self._isolates.get(iso_id)
         if iso is None or iso.closed:
-            iso = await JsIsolate.create(memory_mb=memory_mb, nice=nice)
+            # a spare is warmed while it waits; an isolate made for a request would only pay for it twice
+            iso = await JsIsolate.create(memory_mb=memory_mb, nice=nice, warm=warm)
             self._isolates[iso_id] = iso
         else:
             iso.set_memory_limit(memory_mb)  # a warm spare taken by a worker with its own heap cap

@@ -503,3 +503,17 @@ async def test_a_worker_replacing_the_exchange_buffer_harms_nobody(isolate: JsIs
         result = await isolate.fetch(request(path, method="POST", body=b"intact " + path.encode()), wall_ms=5000)
         assert (result.outcome, result.body) == (Outcome.OK, b"intact " + path.encode())
         await isolate.finish(wall_ms=1000)
+
+
+async def test_a_warmed_spare_keeps_nothing_of_its_made_up_request() -> None:
+    iso = await JsIsolate.create(memory_mb=64, warm=True)
+    try:
+        worker = """export default { fetch(r, env) {
+          return Response.json({ url: r.url, env: Object.keys(env), globals: Object.keys(globalThis) });
+        } }"""
+        assert await load(iso, worker) == ["fetch"]
+        result = await iso.fetch(request("/first"), wall_ms=1000)
+        assert (result.outcome, result.logs) == (Outcome.OK, [])
+        assert json.loads(result.body) == {"url": "https://worker.example/first", "env": [], "globals": []}
+    finally:
+        iso.close()
