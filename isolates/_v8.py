@@ -128,6 +128,10 @@ class V8Context:
     def soft_memory_limit_reached(self) -> bool:
         return bool(self._lib.mr_soft_memory_limit_reached(self._ctx))
 
+    def low_memory_notification(self) -> None:
+        """A full garbage collection that also gives free pages back to the OS (V8's LowMemoryNotification)."""
+        self._lib.mr_low_memory_notification(self._ctx)
+
     def heap_stats(self) -> dict[str, Any]:
         raw = self._lib.mr_heap_stats(self._ctx)
         try:

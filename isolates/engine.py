@@ -442,6 +442,11 @@ class JsIsolate:
         """The last request still has work to run (waitUntil, a streamed body): :meth:`finish` has more to do."""
         return self._request_open
 
+    def trim(self) -> None:
+        """Give back what the isolate's heap holds beyond its live objects (an idle isolate's garbage and grown
+        spaces): a full collection, a few milliseconds."""
+        self._v8.low_memory_notification()
+
     def quiet(self) -> bool:
         """No JavaScript is running on the isolate's thread: it sleeps, waiting for the next call (the microtasks
         a call left have all run)."""

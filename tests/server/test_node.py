@@ -214,3 +214,48 @@ async def test_a_node_without_warm_spares_starts_isolates_from_nothing(tmp_path:
         assert (await proc.get("cold.localhost")).text == "cold start"
     finally:
         proc.stop()
+
+
+async def test_an_idle_isolates_heap_is_trimmed(tmp_path: Path) -> None:
+    # a host gives back an idle isolate's garbage (a full collection) once it has been idle a while: here 0.3 s
+    proc = NodeProcess(tmp_path, "--isolate-hosts", "1", env={"EDGEWORKER_TRIM_IDLE_S": "0.3"}).start()
+    worker = """export default { fetch(r) {
+      const path = new URL(r.url).pathname;
+      if (path === "/keep") globalThis.keep = Array.from({ length: 200000 }, (_, i) => ({ i, s: "x" + i }));
+      if (path === "/drop") globalThis.keep = null;
+      return new Response(path);
+    } }"""
+    try:
+        await proc.deploy("trim", worker)
+        heap = 'edgeworker_heap_used_bytes{worker="trim"}'
+        assert (await proc.get("trim.localhost", "/keep")).text == "/keep"
+        kept = await _gauge(proc, heap)  # reported with the first request's end
+        assert kept > 10_000_000
+        assert (await proc.get("trim.localhost", "/drop")).text == "/drop"  # garbage now, in the old generation
+        await asyncio.sleep(1.5)  # idle: trimmed; and the next request reports the heap again (once a second)
+        assert (await proc.get("trim.localhost", "/after")).text == "/after"
+        for _ in range(50):
+            after = await _metric(proc, heap)
+            if after != kept:
+                break
+            await asyncio.sleep(0.1)
+        assert after < kept / 3, (kept, after)
+    finally:
+        assert proc.stop() == 0
+
+
+async def _gauge(node: NodeProcess, series: str) -> float:
+    for _ in range(50):
+        value = await _metric(node, series)
+        if value > 0:
+            return value
+        await asyncio.sleep(0.1)
+    return 0.0
+
+
+async def _metric(node: NodeProcess, series: str) -> float:
+    async with httpx.AsyncClient(base_url=node.admin_url) as bare:
+        for line in (await bare.get("/metrics")).text.splitlines():
+            if line.startswith(series + " "):
+                return float(line.split()[-1])
+    return 0.0
