@@ -19,6 +19,7 @@ import asyncio
 import ctypes
 import json
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,8 @@ class V8Context:
         self._code: Any = None  # the script's value handle, freed when its task ends
         self._task = 0
         self.closed = False
+        self._native = threading.Lock()  # calls made from other threads (low_memory_notification) against free()
+        self._freed = False
 
     # -- running code
 
@@ -129,8 +132,11 @@ class V8Context:
         return bool(self._lib.mr_soft_memory_limit_reached(self._ctx))
 
     def low_memory_notification(self) -> None:
-        """A full garbage collection that also gives free pages back to the OS (V8's LowMemoryNotification)."""
-        self._lib.mr_low_memory_notification(self._ctx)
+        """A full garbage collection that also gives free pages back to the OS (V8's LowMemoryNotification). It
+        waits for the collection (milliseconds): call it from a thread of its own. Safe beside :meth:`free`."""
+        with self._native:
+            if not self._freed:
+                self._lib.mr_low_memory_notification(self._ctx)
 
     def heap_stats(self) -> dict[str, Any]:
         raw = self._lib.mr_heap_stats(self._ctx)
@@ -168,7 +174,9 @@ class V8Context:
     def free(self) -> None:
         """After :meth:`close`: free the isolate, waiting for its thread; then the eventfd (not before: a script
         still ending would write to whatever file took its number)."""
-        self._lib.mr_free_context(self._ctx)
+        with self._native:  # not while a collection runs from another thread
+            self._freed = True
+            self._lib.mr_free_context(self._ctx)
         os.close(self._efd)
         if self._stat >= 0:
             os.close(self._stat)

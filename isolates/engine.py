@@ -442,10 +442,10 @@ class JsIsolate:
         """The last request still has work to run (waitUntil, a streamed body): :meth:`finish` has more to do."""
         return self._request_open
 
-    def trim(self) -> None:
+    async def trim(self) -> None:
         """Give back what the isolate's heap holds beyond its live objects (an idle isolate's garbage and grown
-        spaces): a full collection, a few milliseconds."""
-        self._v8.low_memory_notification()
+        spaces): a full collection of a few milliseconds on the isolate's thread, waited for off the event loop."""
+        await asyncio.to_thread(self._v8.low_memory_notification)
 
     def quiet(self) -> bool:
         """No JavaScript is running on the isolate's thread: it sleeps, waiting for the next call (the microtasks

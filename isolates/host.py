@@ -50,6 +50,7 @@ RETIRE_GRACE_S = 2.0
 HEAP_EVERY_S = 1.0  # how often an isolate's V8 heap size is reported to the node
 TRIM_EVERY = 2  # ticks between trims of idle isolates (one isolate each time, only while no request runs here)
 TRIM_IDLE_S = float(os.environ.get("EDGEWORKER_TRIM_IDLE_S") or 10.0)  # idle this long before its heap is trimmed
+TRIM_QUIET_S = 0.05  # and only when no request has started in this host for this long (so not under steady load)
 EXIT_ZOMBIE = 70
 EXIT_SELF_TEST = 78  # this mini-racer build does not behave as isolates/_v8.py expects (see its self_test)
 
@@ -112,6 +113,8 @@ class Host:
         self._idle_cpu: dict[int, float] = {}  # isolate → its thread's CPU clock when its last request ended
         self._idle_suspects: set[int] = set()  # idle isolates whose thread was busy at the last check
         self._ended_at: dict[int, float] = {}  # isolate → when its last request ended, until it is trimmed
+        self._trimming: int | None = None  # the isolate whose heap is being trimmed (see _trim_one)
+        self._request_at = 0.0  # when the last request started here
 
     def _send(self, header: dict[str, Any], body: bytes = b"") -> None:
         if self._channel is not None:
@@ -146,7 +149,7 @@ class Host:
                     iso.condemn(Outcome.EXCEEDED_MEMORY)
             if tick % IDLE_EVERY == 0:
                 self._check_idle()
-            if tick % TRIM_EVERY == 0 and not self._busy:
+            if tick % TRIM_EVERY == 0 and not self._busy and time.monotonic() - self._request_at > TRIM_QUIET_S:
                 self._trim_one()
             now = time.monotonic()
             for iso in list(self._zombies):
@@ -164,22 +167,36 @@ class Host:
                 os._exit(EXIT_ZOMBIE)
 
     def _trim_one(self) -> None:
-        """Trim the heap of one isolate that has been idle for TRIM_IDLE_S since its last request: after a few
-        requests an isolate keeps about 0.6 MB of garbage and grown spaces that a full collection gives back. Only
-        while no request runs in this host, since the collection holds the event loop for a few milliseconds."""
+        """Start trimming the heap of one isolate that has been idle for TRIM_IDLE_S since its last request: after
+        some requests an isolate holds garbage and grown spaces (1-2 MB under load) that a full collection gives
+        back. One at a time, off the event loop, and only while this host is quiet (no request running, none started
+        for TRIM_QUIET_S): the collection takes a core for a few milliseconds."""
+        if self._trimming is not None:
+            return
         now = time.monotonic()
         for iso_id, ended in self._ended_at.items():
             iso = self._isolates.get(iso_id)
             if iso is None or iso.closed or iso_id in self._busy or now - ended < TRIM_IDLE_S:
                 continue
             del self._ended_at[iso_id]  # trimmed once per idle spell
-            iso.trim()
-            self._idle_cpu[iso_id] = iso.thread_cpu_s()  # the collection's CPU is no JavaScript outside a request
+            self._trimming = iso_id
+            task = asyncio.get_running_loop().create_task(self._trim(iso_id, iso))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
             return
+
+    async def _trim(self, iso_id: int, iso: JsIsolate) -> None:
+        try:
+            await iso.trim()
+        finally:
+            self._trimming = None
+            if iso_id in self._idle_cpu and not iso.closed:
+                # the collection's CPU is no JavaScript outside a request
+                self._idle_cpu[iso_id] = iso.thread_cpu_s()
 
     def _check_idle(self) -> None:
         for iso_id, iso in list(self._isolates.items()):
-            if iso_id in self._busy or iso.closed:
+            if iso_id in self._busy or iso.closed or iso_id == self._trimming:
                 continue
             now = iso.thread_cpu_s()
             last = self._idle_cpu.setdefault(iso_id, now)
@@ -339,6 +356,7 @@ class Host:
         iso.set_nice(msg.get("nice", 0))
         self._busy.add(iso_id)
         self._idle_suspects.discard(iso_id)
+        self._request_at = time.monotonic()
         self._rss_at_start[iso_id] = self._rss
         try:
             result = await iso.fetch(
