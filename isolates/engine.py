@@ -88,6 +88,7 @@ class FetchResult:
     wait_until: bool = False
     cpu_ms: float = 0.0  # CPU the isolate's thread spent on the request so far (JS, GC, microtasks)
     stream: bool = False  # the body follows: JsIsolate.read_stream()
+    length: int | None = None  # a streamed body's declared length (a FixedLengthStream's), if it has one
     subrequest_limit_hit: bool = False  # a fetch() was refused: too many subrequests
 
 
@@ -601,6 +602,8 @@ class JsIsolate:
                     result = _result(state, logs, await self._body(state, "bodyLen", "body", deadline))
                     if state.get("stream"):  # the head is known; the body follows through read_stream()
                         result.stream = True
+                        length = state.get("length")
+                        result.length = length if isinstance(length, int) and length >= 0 else None
                         self._stream_deadline = deadline
                         return result
                     if state.get("finished"):

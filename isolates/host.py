@@ -83,6 +83,7 @@ def _result_header(mid: int, result: FetchResult) -> dict[str, Any]:
         "fin": not result.condemned,
         "cpu_ms": round(result.cpu_ms, 3),
         "stream": result.stream,
+        "length": result.length,
         "subrequest_limit_hit": result.subrequest_limit_hit,
     }
     if result.error is not None:

@@ -908,6 +908,7 @@ def _response(header: dict[str, Any], body: bytes) -> WorkerResponse:
         logs=[(lvl, text) for lvl, text in header.get("logs", [])],
         cpu_ms=float(header.get("cpu_ms", 0.0)),
         subrequest_limit_hit=bool(header.get("subrequest_limit_hit")),
+        content_length=header["length"] if isinstance(header.get("length"), int) else None,
     )
 
 

@@ -281,7 +281,10 @@ def _to_response(result: WorkerResponse, request_id: str, stream: Any = None) ->
     if result.outcome is Outcome.OK:
         if stream is not None:
             response: Response = StreamingResponse(stream, status_code=result.status)
-            raw: list[tuple[bytes, bytes]] = []
+            # a FixedLengthStream body goes out with its length; any other stream chunked
+            raw: list[tuple[bytes, bytes]] = (
+                [(b"content-length", str(result.content_length).encode())] if result.content_length is not None else []
+            )
         else:
             response = Response(content=result.body, status_code=result.status)
             raw = [(b"content-length", str(len(result.body)).encode())] if result.status not in (204, 304) else []

@@ -11,6 +11,17 @@ import loadFflate from "edgeworker:lazy/fflate";
 const { TypeError: TypeErr, String: Str, ArrayBufferIsView, ArrayBuffer: AB, Uint8Array: U8, ObjectDefineProperty,
   ObjectPrototypeToString, Number: Num, Promise } = primordials;
 
+// The declared length of each FixedLengthStream's readable side: a response whose body is one goes out with a
+// Content-Length instead of chunked (as on Workers); see 90_dispatch.js.
+const { WeakMap: WM, uncurryThis: unThis } = primordials;
+const knownLengths = new WM();
+const WeakMapSet = unThis(WM.prototype.set);
+const WeakMapGet = unThis(WM.prototype.get);
+export function declaredLength(stream) {
+  const n = WeakMapGet(knownLengths, stream);
+  return typeof n === "number" ? n : null;
+}
+
 const STREAM_NAMES = [
   "ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader", "ReadableStreamBYOBRequest",
   "ReadableStreamDefaultController", "ReadableByteStreamController", "WritableStream", "WritableStreamDefaultWriter",
@@ -379,6 +390,7 @@ function build() {
         }
       },
     });
+    if (limit !== null) WeakMapSet(knownLengths, readable, limit);
     return { readable, writable };
   }
   function highWaterMarkOf(options, what) {

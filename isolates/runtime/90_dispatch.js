@@ -12,6 +12,7 @@ import { bodyUsed, bytesSource, hostStreamSource, takeBodyForHost } from "./22_b
 import { requestFromHost } from "./23_request.js";
 import { Response, responseBodyState } from "./23_response.js";
 import { reseed } from "./30_crypto.js";
+import { declaredLength } from "./06_streams.js";
 import { nextTimerDelay, runDueTimers } from "./40_timers.js";
 
 const { JSONParse, JSONStringify, ObjectKeys, ObjectPrototypeHasOwnProperty, ArrayPrototypePush, PromiseResolve,
@@ -375,7 +376,8 @@ function state(ready) {
         pumpStream(r, taken.reader);
         return {
           s: "done", status: r.response.status, statusText: r.response.statusText, headers: responseHeaders(r),
-          body: "", stream: true, logs: takeLogs(), waitUntil: r.waitUntil,
+          body: "", stream: true, length: declaredLength(bodyState.source.stream), logs: takeLogs(),
+          waitUntil: r.waitUntil,
         };
       }
     }

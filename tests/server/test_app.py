@@ -211,6 +211,32 @@ async def test_streamed_body_reaches_the_client_chunk_by_chunk(node: NodeProcess
     assert first_at < 0.6 < total  # the first bytes came before the last were produced
 
 
+FIXED_LENGTH = """export default { fetch(r) {
+  const short = new URL(r.url).pathname === "/short";
+  const { readable, writable } = new FixedLengthStream(10);
+  const writer = writable.getWriter();
+  (async () => {
+    await writer.write(new TextEncoder().encode("01234"));
+    await scheduler.wait(20);
+    if (short) { await writer.close().catch(() => {}); return; }  // fewer bytes than declared: an error
+    await writer.write(new TextEncoder().encode("56789"));
+    await writer.close();
+  })();
+  return new Response(readable);
+} }"""
+
+
+async def test_a_fixed_length_stream_goes_out_with_its_content_length(node: NodeProcess) -> None:
+    # as on Workers: the declared length is the response's Content-Length (no chunked encoding)
+    await node.deploy("fixedlen", FIXED_LENGTH)
+    async with node.client() as client:
+        r = await client.get("/", headers={"host": "fixedlen.localhost"})
+        assert (r.status_code, r.content) == (200, b"0123456789")
+        assert r.headers["content-length"] == "10" and "transfer-encoding" not in r.headers
+        with pytest.raises(httpx.RemoteProtocolError):  # the stream errors: the client sees the body cut short
+            await client.get("/short", headers={"host": "fixedlen.localhost"})
+
+
 async def test_a_stream_that_fails_cuts_the_response(node: NodeProcess) -> None:
     await node.deploy("streamer", fixture_script("slow_stream"))
     async with node.client() as client:
