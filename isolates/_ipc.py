@@ -18,6 +18,8 @@ from typing import Any, cast
 
 _LEN = struct.Struct(">II")
 MAX_FRAME = 1 << 31  # 2 GiB: a safety net against a corrupted stream, not a limit users meet
+# A host's exit code when the V8 binding failed its start-up check (isolates/_v8.py): the node does not restart it.
+EXIT_SELF_TEST = 78
 
 OnFrame = Callable[[dict[str, Any], bytes], None]
 

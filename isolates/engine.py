@@ -438,11 +438,6 @@ class JsIsolate:
     def heap_used_bytes(self) -> int:
         return int(self._v8.heap_stats().get("used_heap_size", 0))
 
-    @property
-    def request_open(self) -> bool:
-        """The last request still has work to run (waitUntil, a streamed body): :meth:`finish` has more to do."""
-        return self._request_open
-
     async def trim(self) -> None:
         """Give back what the isolate's heap holds beyond its live objects (an idle isolate's garbage and grown
         spaces): a full collection of a few milliseconds on the isolate's thread, waited for off the event loop."""
@@ -665,27 +660,38 @@ class JsIsolate:
     async def finish(self, *, wall_ms: int) -> FetchResult:
         """Runs the request's waitUntil work to its end (or the wall limit), then closes the request. Its CPU
         counts against the same budget as the request's."""
-        result = await self._finish(wall_ms)
+        return self._closed_request(self._finished_quietly() or await self._finish(wall_ms))
+
+    def finish_if_quiet(self) -> FetchResult | None:
+        """:meth:`finish` when it need not wait: nothing of the request can run any more (no waitUntil work, and
+        the isolate's thread sleeps). None otherwise."""
+        done = self._finished_quietly()
+        return None if done is None else self._closed_request(done)
+
+    def _closed_request(self, result: FetchResult) -> FetchResult:
         result.cpu_ms = self.cpu_used_s() * 1000
         result.subrequest_limit_hit = self._op_ctx.subrequest_limit_hit
         self._end_cpu_budget()
         return result
 
+    def _finished_quietly(self) -> FetchResult | None:
+        # Nothing left to run, and no microtask chain outlived the response if the isolate's thread sleeps (any that
+        # ran after the last call is over: its CPU is read now and counts against the budget).
+        if self._request_open or not self.quiet():
+            return None
+        try:
+            self._request.check()
+        except LimitExceeded as exc:
+            self.close()
+            return FetchResult(exc.outcome, status=0, condemned=True)
+        return FetchResult(Outcome.OK, status=0)
+
     async def _finish(self, wall_ms: int) -> FetchResult:
         deadline = time.monotonic() + wall_ms / 1000
         logs: list[LogLine] = []
         if not self._request_open:
-            # Nothing left to run; but a microtask chain may have outlived the response. If the isolate's thread
-            # sleeps, there is none (any that ran after the last call is over: its CPU is read now and counts
-            # against the budget). Otherwise a no-op call queues behind it, under the request's CPU budget: a
-            # chain that never ends condemns the isolate here.
-            if self.quiet():
-                try:
-                    self._request.check()
-                except LimitExceeded as exc:
-                    self.close()
-                    return FetchResult(exc.outcome, status=0, logs=logs, condemned=True)
-                return FetchResult(Outcome.OK, status=0, logs=logs)
+            # A microtask chain outlived the response (the thread was running): a no-op call queues behind it,
+            # under the request's CPU budget; a chain that never ends condemns the isolate here.
             try:
                 await self._call("0", deadline)
             except _Condemned as c:

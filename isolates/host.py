@@ -52,7 +52,6 @@ TRIM_EVERY = 5  # ticks between trims of idle isolates (one at a time: at most 2
 TRIM_IDLE_S = float(os.environ.get("EDGEWORKER_TRIM_IDLE_S") or 10.0)  # idle this long before its heap is trimmed
 TRIM_QUIET_S = 0.05  # and only when no request has started in this host for this long (so not under steady load)
 EXIT_ZOMBIE = 70
-EXIT_SELF_TEST = 78  # this mini-racer build does not behave as isolates/_v8.py expects (see its self_test)
 
 
 def _rss_bytes(page: int) -> int:
@@ -371,10 +370,10 @@ class Host:
             header["t"] = "res"
             if result.condemned:
                 self._dispose(iso_id)
-            elif not result.stream and not iso.request_open and iso.quiet():
+            elif not result.stream and (done := iso.finish_if_quiet()) is not None:
                 # Nothing of the request can run any more (no waitUntil work, and the isolate's thread sleeps): the
                 # isolate is free with the response itself, in one frame.
-                header["fin_now"] = await self._finish(mid, iso_id, iso, msg["wait_until_ms"])
+                header["fin_now"] = self._fin(mid, iso_id, iso, done)
                 self._send(header, result.body)
                 return
             self._send(header, result.body)
@@ -383,7 +382,7 @@ class Host:
             # The isolate is free for the node only after "fin": the request's waitUntil work ran, and nothing of it
             # keeps running (see JsIsolate.finish). The client has its response already.
             if not result.condemned:
-                self._send(await self._finish(mid, iso_id, iso, msg["wait_until_ms"]))
+                self._send(self._fin(mid, iso_id, iso, await iso.finish(wall_ms=msg["wait_until_ms"])))
         finally:
             self._uploads.pop(mid, None)
             self._busy.discard(iso_id)
@@ -392,9 +391,8 @@ class Host:
                 self._idle_cpu[iso_id] = iso.last_cpu_s
                 self._ended_at[iso_id] = time.monotonic()
 
-    async def _finish(self, mid: int, iso_id: int, iso: JsIsolate, wait_until_ms: int) -> dict[str, Any]:
-        """Run what is left of the request (see JsIsolate.finish); the "fin" header that frees its isolate."""
-        done = await iso.finish(wall_ms=wait_until_ms)
+    def _fin(self, mid: int, iso_id: int, iso: JsIsolate, done: FetchResult) -> dict[str, Any]:
+        """The "fin" header that frees the isolate, once what was left of its request ran (JsIsolate.finish)."""
         fin = _result_header(mid, done)
         fin["t"] = "fin"
         if done.condemned:
@@ -467,7 +465,7 @@ async def _main(fd: int) -> None:
         await _v8.self_test()
     except Exception as exc:
         log.critical("the V8 binding failed its start-up check, so this host cannot run isolates: %s", exc)
-        os._exit(EXIT_SELF_TEST)
+        os._exit(_ipc.EXIT_SELF_TEST)
     sock = socket.socket(fileno=fd)
     host = Host()
     try:

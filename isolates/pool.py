@@ -48,7 +48,6 @@ STARTUP_WALL_S = 5.0
 HOST_READY_S = 60.0  # how long the node waits at start for its isolate hosts' self-test
 REFILL_DELAY_S = 0.1  # a spare that was taken is replaced this long after
 HOME_WAIT_S = 5.0  # how long a new isolate waits for its worker's home host to be replaced after a crash
-EXIT_SELF_TEST = 78  # isolates/host.py: the V8 binding failed its start-up check
 
 
 class HostCrashed(Exception):
@@ -127,7 +126,6 @@ class HostProcess:
         self._on_gone = on_gone
         self._proc: asyncio.subprocess.Process | None = None
         self._channel: _ipc.FrameProtocol | None = None
-        self._closed: asyncio.Future[None] | None = None
         self.ready: asyncio.Future[None] | None = None  # done once the host said "ready" (its V8 self-test passed)
         self._pending: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
         self._finish: dict[int, Callable[[dict[str, Any]], None]] = {}
@@ -170,21 +168,14 @@ class HostProcess:
             )
         finally:
             child.close()
-        self._closed = asyncio.get_running_loop().create_future()
         self.ready = asyncio.get_running_loop().create_future()
         self.ready.add_done_callback(lambda f: f.cancelled() or f.exception())  # a restarted host's is not awaited
         self._channel = await _ipc.connect(parent, self._frame, self._lost)
         self.alive = True
-        self._reader_task = asyncio.get_running_loop().create_task(self._watch_close())
 
     def _lost(self, exc: Exception | None) -> None:
-        if self._closed is not None and not self._closed.done():
-            self._closed.set_result(None)
-
-    async def _watch_close(self) -> None:
-        if self._closed is not None:
-            await self._closed
-        await self._died()
+        """The socket to the host closed (once): it died, or we closed it (then _died has nothing to do)."""
+        self._reader_task = asyncio.get_running_loop().create_task(self._died())
 
     def _frame(self, header: dict[str, Any], body: bytes) -> None:
         mid = header.get("mid", 0)
@@ -452,7 +443,7 @@ class IsolatePool:
                 for iso in list(host.isolates):
                     self._forget(iso, "host_retired")
             return
-        if code == EXIT_SELF_TEST:
+        if code == _ipc.EXIT_SELF_TEST:
             log.critical(
                 "isolate host %s (slot %d) found that the installed mini-racer does not work as edgeworker needs "
                 "(see its message above); it is not restarted. Install the mini-racer version pyproject.toml names.",
