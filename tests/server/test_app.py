@@ -46,6 +46,15 @@ async def test_service_worker_format(node: NodeProcess) -> None:
     assert r.text == "service worker says hi /a/b"
 
 
+async def test_the_worker_sees_the_url_as_the_client_sent_it(node: NodeProcess) -> None:
+    # as on Workers: escapes in the path stay escaped (%2F is not a separator; %3F does not start a query)
+    answer = await node.deploy("rawurl", "export default { fetch(r) { return new Response(r.url); } }")
+    assert answer.status_code == 200
+    async with node.client() as client:
+        r = await client.get("/a%2Fb/%3Fq%20r?x=%26y", headers={"host": "rawurl.localhost:8787"})
+    assert r.text == "http://rawurl.localhost:8787/a%2Fb/%3Fq%20r?x=%26y"
+
+
 async def test_bundled_output_is_accepted_unchanged(node: NodeProcess) -> None:
     answer = await node.deploy("bundled", fixture_script("bundled"), vars={"WHO": "wrangler"})
     assert answer.status_code == 200, answer.text
@@ -72,6 +81,21 @@ async def test_exception_gives_500_page_with_request_id_and_logs_stack(node: Nod
     assert node.wait_for_output(rid)
     logged = [line for line in node.lines if rid in line]
     assert any("intentional failure for the test" in line for line in logged), logged
+
+
+async def test_lone_surrogates_in_logs_and_headers_cross_to_the_node(node: NodeProcess) -> None:
+    # the frames' JSON falls back to the standard library for what orjson refuses
+    source = """export default { fetch(r) {
+      console.log("half a pair: \\ud800 " + r.headers.get("x-tag"));
+      return new Response("ok \\udc00", { headers: { "x-tag": r.headers.get("x-tag") } });
+    } }"""
+    assert (await node.deploy("surrogates", source)).status_code == 200
+    r = await node.get("surrogates.localhost", headers={"x-tag": "caf\u00e9".encode("latin-1")})
+    assert r.status_code == 200, r.text
+    assert r.content == "ok \ufffd".encode()  # as on Workers: a lone surrogate is written as U+FFFD
+    assert r.headers["x-tag"].encode("latin-1") == "caf\u00e9".encode("latin-1")
+    rid = r.headers["x-edgeworker-request-id"]
+    assert node.wait_for_output(f"{rid}] console.log: half a pair:")
 
 
 @pytest.mark.parametrize(
