@@ -16,6 +16,8 @@ import struct
 from collections.abc import Callable
 from typing import Any, cast
 
+import orjson
+
 _LEN = struct.Struct(">II")
 MAX_FRAME = 1 << 31  # 2 GiB: a safety net against a corrupted stream, not a limit users meet
 # A host's exit code when the V8 binding failed its start-up check (isolates/_v8.py): the node does not restart it.
@@ -24,8 +26,25 @@ EXIT_SELF_TEST = 78
 OnFrame = Callable[[dict[str, Any], bytes], None]
 
 
+def dumps(value: Any) -> bytes:
+    """JSON as UTF-8 bytes. orjson is about 15 times faster than the standard library, which takes over for what
+    orjson refuses (lone surrogates, which console.log can carry; integer dict keys; integers over 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value, separators=(",", ":")).encode()
+
+
+def loads(data: bytes | bytearray | str) -> Any:
+    """Parses what :func:`dumps` wrote (the standard library's fallback escapes lone surrogates)."""
+    try:
+        return orjson.loads(data)
+    except ValueError:  # orjson.JSONDecodeError: a lone surrogate's escape, or not JSON at all
+        return json.loads(data)
+
+
 def encode(header: dict[str, Any], body: bytes = b"") -> bytes:
-    head = json.dumps(header, separators=(",", ":")).encode()
+    head = dumps(header)
     return _LEN.pack(4 + len(head) + len(body), len(head)) + head + body
 
 
@@ -63,7 +82,7 @@ class FrameProtocol(asyncio.Protocol):
                 if len(buffer) < end:
                     break
                 head_end = start + 8 + head_len
-                header = json.loads(buffer[start + 8 : head_end])
+                header = loads(buffer[start + 8 : head_end])
                 body = bytes(buffer[head_end:end])
                 start = end
                 self._on_frame(header, body)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import json
 import os
 import threading
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from typing import Any
 from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException
 from py_mini_racer._dll import MR_CALLBACK, RawValueHandle, init_mini_racer
 from py_mini_racer._exc import JSTerminatedException
+
+from edgeworker.isolates._ipc import loads
 
 # mini_racer.cc's type tags for the values a call can end with
 _NULL, _BOOL, _INTEGER, _DOUBLE, _STRING, _UNDEFINED, _SHARED_ARRAY_BUFFER = 1, 2, 3, 4, 5, 11, 101
@@ -144,7 +145,7 @@ class V8Context:
             text = _value(raw.contents)
         finally:
             self._lib.mr_free_value(self._ctx, raw)
-        stats = json.loads(text) if isinstance(text, str) else {}
+        stats = loads(text) if isinstance(text, str) else {}
         return stats if isinstance(stats, dict) else {}
 
     def thread_idle(self) -> bool:

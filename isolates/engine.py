@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from py_mini_racer import JSEvalException, mini_racer
 
+from edgeworker.isolates._ipc import dumps, loads
 from edgeworker.isolates._v8 import SharedBuffer, V8Context
 from edgeworker.isolates.ops import HOST_OPS, OpContext, op_context
 from edgeworker.limits.enforcer import IsolateEnforcer, LimitExceeded, RequestEnforcer
@@ -149,8 +150,8 @@ def runtime_source() -> str:
 
 
 def _js_string(value: str) -> str:
-    """A JS string literal (JSON is valid JS; ensure_ascii keeps U+2028 and lone surrogates safe)."""
-    return json.dumps(value)
+    """A JS string literal: JSON is valid JS (U+2028 too, since ES2019); lone surrogates come out escaped."""
+    return dumps(value).decode()
 
 
 # ---- V8 error messages ---------------------------------------------------------------------
@@ -490,7 +491,7 @@ class JsIsolate:
         except LimitExceeded as exc:
             self.close()
             raise _Condemned(exc.outcome) from None
-        return json.loads(raw) if isinstance(raw, str) else raw
+        return loads(raw) if isinstance(raw, str) else raw
 
     def _watch(self, call: asyncio.Future[Any], deadline: float, fresh: bool = True) -> None:
         """The call's watchdog: it wakes when the request's CPU budget or its wall time could be used up, and
@@ -589,7 +590,7 @@ class JsIsolate:
                 message["xsize"] = buffer.size  # which buffer: worker code could have had JS replace it
             elif req.body:
                 message["body"] = req.body.decode("latin-1")
-            state = await self._call(f"__edgeworker.dispatch({_js_string(json.dumps(message))})", deadline)
+            state = await self._call(f"__edgeworker.dispatch({_js_string(dumps(message).decode())})", deadline)
             while True:
                 logs += _logs(state)
                 kind = state["s"]

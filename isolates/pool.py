@@ -380,8 +380,7 @@ class IsolatePool:
         failed = [o for o in outcomes if isinstance(o, BaseException)]
         if len(failed) == len(outcomes):
             raise HostStartFailed(
-                "no isolate host could start (see the message above); "
-                f"{failed[0] if failed else 'none configured'}"
+                f"no isolate host could start (see the message above); {failed[0] if failed else 'none configured'}"
             )
         self._fill_spares()
         self._reaper = asyncio.get_running_loop().create_task(self._reap())
