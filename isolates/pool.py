@@ -353,6 +353,7 @@ class IsolatePool:
         self._ids = itertools.count(1)
         self._idle: dict[tuple[str, int], deque[Isolate]] = defaultdict(deque)
         self._spares: deque[Isolate] = deque()
+        self._spares_coming = 0  # spares being made (counted so that refills do not overshoot warm_spares)
         self._per_worker: dict[str, int] = defaultdict(int)
         self._total = 0
         self._waiters: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
@@ -564,11 +565,18 @@ class IsolatePool:
     def _fill_spares(self) -> None:
         if self._closing:
             return
-        missing = self.settings.warm_spares - len(self._spares)
+        missing = self.settings.warm_spares - len(self._spares) - self._spares_coming
         for _ in range(max(0, min(missing, self.settings.max_isolates - self._total))):
             self._spawn(self._make_spare())
 
     async def _make_spare(self) -> None:
+        self._spares_coming += 1
+        try:
+            await self._new_spare()
+        finally:
+            self._spares_coming -= 1
+
+    async def _new_spare(self) -> None:
         alive = [h for h in self.hosts if h.alive and not h.retiring]
         if not alive:
             return
@@ -738,7 +746,7 @@ class IsolatePool:
         asyncio.get_running_loop().call_later(REFILL_DELAY_S, self._refill)
 
     def _refill(self) -> None:
-        if not self._closing and len(self._spares) < self.settings.warm_spares:
+        if not self._closing and len(self._spares) + self._spares_coming < self.settings.warm_spares:
             self._spawn(self._make_spare())
 
     def _release(self, iso: Isolate, condemned: bool, reason: str) -> None:
