@@ -5,7 +5,8 @@
 
 On first run it installs what it needs into ignored folders: wrk (Debian's package) if missing, and the pinned
 npm package `workerd` (bench/package.json + package-lock.json, `npm ci` into bench/node_modules). It then starts,
-on free loopback ports: an edgeworker node with default settings, one with `--isolate-hosts 1`, a plain-Starlette
+on free loopback ports: an edgeworker node with default settings, one with `--isolate-hosts 1` and one with
+`--processes 2` (two front processes, one isolate host each), a plain-Starlette
 baseline (bench/starlette_app.py) and workerd serving the same worker files (bench/workers/*.js, config generated
 into bench/.workerd/). Each scenario is driven with `wrk -t2 -cC -dSs` on every server in alternation, ROUNDS
 times, and the table gives the medians and the ratios from this run. Also: each scenario's latency with one client
@@ -42,6 +43,8 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 
+from edgeworker.isolates.pool import available_cpus  # noqa: E402
+from edgeworker.server.cluster import auto_processes  # noqa: E402
 from tests.utils import NodeProcess  # noqa: E402
 
 WORKERS_DIR = BENCH / "workers"
@@ -421,12 +424,14 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
     client = httpx.Client(timeout=60)
     try:
         # ---- servers
-        log("starting edgeworker (default, --isolate-hosts 1), starlette, workerd")
+        log("starting edgeworker (default, --isolate-hosts 1, --processes 2), starlette, workerd")
         ew = NodeProcess(tmp / "ew").start()
         nodes.append(ew)
         ew1 = NodeProcess(tmp / "ew1", "--isolate-hosts", "1").start()
         nodes.append(ew1)
-        for node in (ew, ew1):
+        ew2 = NodeProcess(tmp / "ew2", "--processes", "2").start()
+        nodes.append(ew2)
+        for node in (ew, ew1, ew2):
             for s in SCENARIOS:
                 deploy(client, node, s.key, scripts[s.key], s.limits)
         st_port = free_port()
@@ -449,6 +454,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
                 out.append(Target("starlette", f"http://127.0.0.1:{st_port}{s.starlette_path}", "localhost"))
             if s.key == "hello":
                 out.append(Target("edgeworker --isolate-hosts 1", ew1.data_url + "/", "hello.localhost"))
+                out.append(Target("edgeworker --processes 2", ew2.data_url + "/", "hello.localhost"))
             return out
 
         for s in SCENARIOS:
@@ -635,8 +641,9 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
     print(
         f"- `wrk -t2 -c{c} -d{sec}s --latency`, {args.rounds} round(s), servers alternating within each round, "
         "after a 1 s warm-up each; medians over rounds. edgeworker: `edgeworker serve` with default settings "
-        "(2 isolate hosts; there is no `--processes` flag yet: the front end is one process) and with "
-        "`--isolate-hosts 1`; Starlette: one uvicorn process (uvloop, httptools, no access log); workerd: "
+        f"(2 isolate hosts; `--processes auto`, which is {auto_processes(available_cpus())} front process(es) on "
+        f"{available_cpus()} cores), with `--isolate-hosts 1`, and with `--processes 2` (two fronts on one port, "
+        "one isolate host each); Starlette: one uvicorn process (uvloop, httptools, no access log); workerd: "
         "`workerd serve`, one service and socket per scenario"
     )
     print(f"- command: `python bench/run.py {' '.join(sys.argv[1:])}`, {time.monotonic() - began:.0f} s in all\n")
@@ -654,7 +661,8 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
     print(
         f"- same-run ratios, hello JSON: edgeworker / workerd **{hello_ew / results[('hello', 'workerd')].rps:.2f}**, "
         f"edgeworker / Starlette **{hello_ew / results[('hello', 'starlette')].rps:.2f}**; "
-        f"`--isolate-hosts 1` / default {results[('hello', 'edgeworker --isolate-hosts 1')].rps / hello_ew:.2f}"
+        f"`--isolate-hosts 1` / default {results[('hello', 'edgeworker --isolate-hosts 1')].rps / hello_ew:.2f}; "
+        f"`--processes 2` / default {results[('hello', 'edgeworker --processes 2')].rps / hello_ew:.2f}"
     )
     print(
         f"- {args.workers:,} workers round-robin (edgeworker only: workerd would need one service per worker "

@@ -20,7 +20,7 @@ import zlib
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from edgeworker.isolates import _ipc
 from edgeworker.isolates.types import ScriptErrorInfo, WorkerResponse, WorkerScript
@@ -90,6 +90,24 @@ class PoolSettings:
     startup_cpu_ms: int = 400
     host_memory_mb: int | None = None
     allow_egress: tuple[str, ...] = ()
+
+
+class NodeWide(Protocol):
+    """What the node's processes share when it runs several (server/cluster.py): each worker's isolate cap counts
+    across them, and crash strikes add up to one quarantine. A single-process node has none of this."""
+
+    def take(self, worker: str, cap: int) -> asyncio.Future[bool]:
+        """A slot for one more isolate of ``worker`` under ``cap`` node-wide: True once granted, False if refused.
+        Cancelling the future gives the slot back (or withdraws the ask)."""
+        ...
+
+    def give(self, worker: str) -> None:
+        """An isolate of ``worker`` is gone: its slot is free."""
+        ...
+
+    def strike(self, worker: str, version: int) -> None:
+        """An isolate host died with a request of this version in it."""
+        ...
 
 
 @dataclass(eq=False)
@@ -359,6 +377,9 @@ class IsolatePool:
         self._waiters: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
         self._strikes: dict[tuple[str, int], list[float]] = defaultdict(list)
         self.quarantined: set[tuple[str, int]] = set()
+        # set when the node runs several processes: caps per worker and strikes count across them
+        self.node_wide: NodeWide | None = None
+        self._shed: set[str] = set()  # workers another process waits to have an isolate of (see shed())
         self._live: dict[str, int] = {}  # worker -> live version; isolates of other versions are not reused
         self._cpu_exceeded_at: dict[str, float] = {}
         self._finishing: dict[tuple[str, int], int] = {}  # isolates that answered and are settling, per version
@@ -457,17 +478,39 @@ class IsolatePool:
         self.observer.host_crashed(code)
         for iso in list(host.isolates):
             self._forget(iso, "host_crashed")
-        now = time.monotonic()
-        for (worker, version), _ in list(self._suspects(host).items()):
-            strikes = [t for t in self._strikes[(worker, version)] if now - t < QUARANTINE_WINDOW_S] + [now]
-            self._strikes[(worker, version)] = strikes
-            if len(strikes) >= QUARANTINE_STRIKES and (worker, version) not in self.quarantined:
-                log.error(
-                    "quarantining worker %s version %d: it killed %d isolate hosts", worker, version, len(strikes)
-                )
-                self.quarantined.add((worker, version))
-                self.observer.worker_quarantined(worker)
+        for worker, version in list(self._suspects(host)):
+            if self.node_wide is not None:
+                self.node_wide.strike(worker, version)
+            else:
+                self.strike(worker, version)
         self._spawn(self._restart(host))
+
+    def strike(self, worker: str, version: int) -> bool:
+        """Count a host death against a version; True when that quarantines it (QUARANTINE_STRIKES within the
+        window)."""
+        now = time.monotonic()
+        strikes = [t for t in self._strikes[(worker, version)] if now - t < QUARANTINE_WINDOW_S] + [now]
+        self._strikes[(worker, version)] = strikes
+        if len(strikes) < QUARANTINE_STRIKES or (worker, version) in self.quarantined:
+            return False
+        log.error("quarantining worker %s version %d: it killed %d isolate hosts", worker, version, len(strikes))
+        self.quarantine(worker, version)
+        self.observer.worker_quarantined(worker)
+        return True
+
+    def quarantine(self, worker: str, version: int) -> None:
+        if self._live.get(worker, version) == version:  # a version replaced meanwhile is not held back
+            self.quarantined.add((worker, version))
+            self._wake_all()
+
+    def shed(self, worker: str) -> None:
+        """Another process of the node needs a slot of this worker, all of which are taken: one of our isolates of
+        it goes, an idle one now, else the next to finish its request."""
+        idle = self._idle.get((worker, self._live.get(worker, -1)))
+        if idle:
+            self._dispose(idle.popleft(), "shed")
+        else:  # (with none yet, a slot granted to us may be on its way: its isolate goes after its request)
+            self._shed.add(worker)
 
     def _isolate_gone(self, iso: Isolate, reason: str) -> None:
         if iso.key is not None:
@@ -511,7 +554,11 @@ class IsolatePool:
         if idle is not None and iso in idle:
             idle.remove(iso)
         self._per_worker[iso.key[0]] -= 1
+        if not self._per_worker[iso.key[0]]:
+            self._shed.discard(iso.key[0])
         self._total -= 1
+        if self.node_wide is not None:
+            self.node_wide.give(iso.key[0])
         self.observer.isolate_disposed(iso.key[0], reason)
         self._wake(iso.key[0])
 
@@ -663,10 +710,28 @@ class IsolatePool:
                     waited_for_home = True
                     await self._wait_for_home(script.name)
                     continue  # look again: an isolate may be free by now, and the caps may have changed
+                if self.node_wide is not None:
+                    leased = await self._lease(script.name, cap, deadline)
+                    if leased is None:
+                        continue  # one of our own isolates of it came free meanwhile
+                    if not leased:
+                        raise Overloaded(
+                            f"no isolate of worker {script.name!r} became free within "
+                            f"{self.settings.queue_timeout_s:g}s"
+                        )
                 if self._total >= self.settings.max_isolates:
                     self._evict_one()
                 if self._total < self.settings.max_isolates or self._spares:
-                    return await self._start_isolate(script)
+                    try:
+                        host = self._live_host(script.name)
+                    except HostCrashed:
+                        if self.node_wide is not None:
+                            self.node_wide.give(script.name)
+                        raise
+                    # from here on the isolate holds the slot: it is given back when the isolate is forgotten
+                    return await self._start_isolate(script, host)
+                if self.node_wide is not None:
+                    self.node_wide.give(script.name)  # at our share of the node's cap after all
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise Overloaded(
@@ -678,6 +743,30 @@ class IsolatePool:
                 await asyncio.wait_for(fut, remaining)
             except TimeoutError:
                 pass
+
+    async def _lease(self, worker: str, cap: int, deadline: float) -> bool | None:
+        """A node-wide slot for one more isolate of ``worker``: True, False (none within the queue timeout), or
+        None when an isolate of ours came free first (the ask is withdrawn)."""
+        assert self.node_wide is not None
+        lease = self.node_wide.take(worker, cap)
+        freed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters[worker].append(freed)
+        try:
+            await asyncio.wait((lease, freed), timeout=max(0.0, deadline - time.monotonic()),
+                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        finally:
+            if not freed.done():
+                freed.cancel()
+        if freed.done() and not freed.cancelled():
+            if not lease.done():
+                lease.cancel()  # withdraws the ask
+            elif not lease.cancelled() and lease.result():
+                self.node_wide.give(worker)
+            return None
+        if lease.done():
+            return lease.result()
+        lease.cancel()
+        return False
 
     def _evict_one(self) -> None:
         """At the node-wide cap: drop the least recently used idle isolate of any worker."""
@@ -696,8 +785,7 @@ class IsolatePool:
         while not self._closing and time.monotonic() < deadline and not self._home_up(worker):
             await asyncio.sleep(0.02)
 
-    async def _start_isolate(self, script: WorkerScript) -> Isolate:
-        host = self._live_host(script.name)
+    async def _start_isolate(self, script: WorkerScript, host: HostProcess) -> Isolate:
         spare = next((s for s in self._spares if s.host is host), None)
         if spare is not None and not self._nice(script.name):  # a penalised worker pays for its own isolates
             iso = spare
@@ -768,6 +856,10 @@ class IsolatePool:
             return
         if self._live.get(iso.key[0]) != iso.key[1]:
             self._dispose(iso, "replaced")
+            return
+        if iso.key[0] in self._shed:
+            self._shed.discard(iso.key[0])
+            self._dispose(iso, "shed")
             return
         self._idle[iso.key].append(iso)
         self._wake(iso.key[0])

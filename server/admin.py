@@ -10,7 +10,7 @@ import hmac
 import json
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -100,7 +100,7 @@ def build_admin_app(node: Node) -> Starlette:
         return JSONResponse({"status": "ok" if healthy else "degraded"}, status_code=200 if healthy else 503)
 
     async def metrics(request: Request) -> Response:
-        return Response(generate_latest(node.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(await node.metrics_text(), media_type=CONTENT_TYPE_LATEST)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return error(404, f"no such admin endpoint: {request.method} {request.url.path}")

@@ -99,6 +99,19 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _processes(value: str) -> int:
+    """``--processes``: a positive number, or ``auto`` (see server/cluster.py: one per three cores)."""
+    if value.strip().lower() == "auto":
+        from edgeworker.isolates.pool import available_cpus
+        from edgeworker.server.cluster import auto_processes
+
+        return auto_processes(available_cpus())
+    try:
+        return _positive_int(value)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number or 'auto', not {value!r}") from None
+
+
 def _nonnegative_int(value: str) -> int:
     number = int(_number(value, int, "a whole number"))
     if number < 0:
@@ -213,6 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_flag(serve, "where workers and the admin token are kept (default: $EDGEWORKER_DATA, else ./.edgeworker)")
     serve.add_argument("--deploy", type=Path, metavar="DIR", help="deploy every *.js in DIR at start, named by file")
     serve.add_argument("--isolate-hosts", type=_positive_int, metavar="N", help="isolate host processes")
+    serve.add_argument(
+        "--processes",
+        type=_processes,
+        default="auto",
+        metavar="N|auto",
+        help="front processes sharing the data plane's port, each with its share of the isolate hosts "
+        "(default: auto, one per three cores)",
+    )
     _add_limit_flags(serve)
     _add_node_limit_flags(serve)
     serve.add_argument(
@@ -346,6 +367,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         options["data_dir"] = args.data
     if args.isolate_hosts is not None:
         options["isolate_hosts"] = args.isolate_hosts
+    options["processes"] = args.processes
     for flag in ("max_isolates", "max_isolates_per_worker", "idle_timeout_s", "queue_timeout_s", "warm_spares"):
         if getattr(args, flag) is not None:
             options[flag] = getattr(args, flag)

@@ -31,6 +31,8 @@ class NodeSettings:
     deploy_dir: Path | None = None
     # Isolate host processes; each runs several isolates, one request in flight per isolate.
     isolate_hosts: int = 2
+    # Front processes (data planes) sharing the listening socket; the first also runs the admin API.
+    processes: int = 1
     max_isolates_per_worker: int = 32
     max_isolates: int = 256
     warm_spares: int = 2
@@ -52,7 +54,7 @@ class NodeSettings:
             value = getattr(self, name)
             if not 0 <= value <= 65535:
                 raise ConfigError(f"--{name.replace('_', '-')} must be a port number from 0 to 65535, not {value}")
-        for name in ("isolate_hosts", "max_isolates_per_worker", "max_isolates"):
+        for name in ("isolate_hosts", "processes", "max_isolates_per_worker", "max_isolates"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.warm_spares < 0:
@@ -60,6 +62,11 @@ class NodeSettings:
         for name in ("idle_timeout_s", "queue_timeout_s", "shutdown_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.max_isolates < self.processes:
+            raise ConfigError(
+                f"max_isolates ({self.max_isolates}) is shared out over the {self.processes} processes: "
+                "it must be at least the number of processes"
+            )
         try:
             check_within(self.limits, self.max_limits)
         except LimitError as exc:

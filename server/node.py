@@ -14,11 +14,11 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import uvicorn
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 
 from edgeworker.isolates.pool import (
     HostCrashed,
@@ -38,6 +38,9 @@ from edgeworker.server.config import NodeSettings
 from edgeworker.server.modules import ModuleError, check_modules, encode_source
 from edgeworker.server.routing import Registry, Route, RouteError, valid_name
 from edgeworker.server.store import SqliteStore, Version
+
+if TYPE_CHECKING:
+    from edgeworker.server.cluster import Cluster
 
 log = logging.getLogger("edgeworker")
 console_log = logging.getLogger("edgeworker.console")
@@ -119,6 +122,7 @@ class Node:
         self.pool.local_fetch = self.local_fetch
         self.cf_properties: dict[str, Any] = {"colo": "local"}
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.cluster: Cluster | None = None  # the node's other processes, when it runs several (primary only)
 
     async def start(self) -> None:
         await self.pool.start()
@@ -280,12 +284,35 @@ class Node:
                 )
             )
             self._go_live(version)
+            await self._changed(name)
             log.info("deployed %s version %d (%s)", name, version.version, version.format)
             return version
 
     def _go_live(self, version: Version) -> None:
         self.registry.set_live(version.script(), version.routes)
         self.pool.retire(version.worker, version.version)
+
+    async def _changed(self, name: str) -> None:
+        """Every process of the node serves the new state of ``name`` before the admin call answers."""
+        if self.cluster is not None:
+            await self.cluster.changed(name)
+
+    def refresh(self, name: str) -> None:
+        """Serve what the store says is live for ``name`` now (another process of the node changed it)."""
+        live = self.store.live_version(name)
+        if live is None:
+            self.registry.remove(name)
+            self.pool.retire(name, None)
+        else:
+            self._go_live(live)
+
+    async def metrics_text(self) -> bytes:
+        """The Prometheus exposition: with several processes, every process's counts added up."""
+        if self.cluster is None:
+            return generate_latest(self.metrics_registry)
+        from edgeworker.server.cluster import samples, sum_samples
+
+        return sum_samples([*samples(self.metrics_registry), *await self.cluster.metric_samples()])
 
     def _live_or_404(self, name: str) -> Version:
         _check_name(name)
@@ -324,6 +351,7 @@ class Node:
                 )
             )
             self._go_live(version)
+            await self._changed(name)
             return version
 
     async def rollback(self, name: str, number: Any) -> Version:
@@ -343,6 +371,7 @@ class Node:
                 target = found
             self.store.set_live(name, target.version)
             self._go_live(target)
+            await self._changed(name)
             log.info("rolled %s back to version %d", name, target.version)
             return target
 
@@ -352,6 +381,7 @@ class Node:
             self.store.delete_worker(name)
             self.registry.remove(name)
             self.pool.retire(name, None)
+            await self._changed(name)
             log.info("deleted %s", name)
 
     # -- fetch() between workers of this node ------------------------------------------------------------------
@@ -483,10 +513,12 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def _bind(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:  # one socket per front process on one port: the kernel spreads the connections over them
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -511,13 +543,22 @@ async def serve_node(
 ) -> int:
     from edgeworker.server.admin import build_admin_app
     from edgeworker.server.app import build_app
+    from edgeworker.server.cluster import Cluster, settings_for
 
-    data_sock = _bind(settings.host, settings.port)
+    several = settings.processes > 1 and dev_script is None
+    data_sock = _bind(settings.host, settings.port, reuse_port=several)
     admin_sock = _bind(settings.admin_host, settings.admin_port) if dev_script is None else None
-    node = Node(settings)
+    node = Node(settings_for(settings, 0))
+    deny_egress = ""
     if admin_sock is not None:  # workers' fetch() may never reach the admin API, whatever --allow-egress says
         admin_host, admin_port = admin_sock.getsockname()[:2]
-        node.pool.deny_egress = f"[{admin_host}]:{admin_port}" if ":" in admin_host else f"{admin_host}:{admin_port}"
+        deny_egress = f"[{admin_host}]:{admin_port}" if ":" in admin_host else f"{admin_host}:{admin_port}"
+        node.pool.deny_egress = deny_egress
+    cluster: Cluster | None = None
+    if several:
+        cluster = Cluster(node, settings, data_sock, deny_egress)
+        node.cluster = cluster
+        node.pool.node_wide = cluster
     await node.start()
     if node.token_path is not None:
         log.info("admin token in %s", node.token_path)
@@ -530,6 +571,9 @@ async def serve_node(
     try:
         if settings.deploy_dir is not None:
             await node.deploy_folder(settings.deploy_dir)
+        if cluster is not None:
+            await cluster.start()
+            log.info("%d processes serve the data plane", settings.processes)
         watcher: asyncio.Task[None] | None = None
         if dev_script is not None:
             watcher = loop.create_task(_watch_dev(node, dev_script, dev_env or {}))
@@ -557,10 +601,13 @@ async def serve_node(
         log.info("shutting down: letting requests in flight finish (at most %.0fs)", settings.shutdown_timeout_s)
         for server in servers:
             server.should_exit = True
-        await asyncio.gather(*tasks, return_exceptions=True)
+        stopping = [*tasks] + ([loop.create_task(cluster.stop())] if cluster is not None else [])
+        await asyncio.gather(*stopping, return_exceptions=True)
         if watcher is not None:
             watcher.cancel()
     finally:
+        if cluster is not None:
+            await cluster.stop()
         await node.close()
         data_sock.close()
         if admin_sock is not None:

@@ -1,0 +1,571 @@
+"""A node of several processes (``serve --processes N``): one front process per share of the machine's cores.
+
+The process ``serve`` starts (the primary) runs the admin API and N-1 more processes, each a data plane with its
+own isolate hosts. Each process accepts on a socket of its own on the data-plane port (SO_REUSEPORT, so the kernel
+spreads connections evenly; one shared socket let whichever process was idle take nearly all of them); the
+primary opens them all, and keeps a process's socket while that process is restarted. What must hold for the
+node as a whole goes through the primary, over one socket to each process (frames as in isolates/_ipc.py):
+
+- deploys: the primary writes the store, then tells every process which worker changed; each swaps atomically
+  from the store, and the deploy answers once all have (a process still starting reads the store when it is up);
+- each worker's isolate cap counts across processes: a process asks the primary for a slot before it starts an
+  isolate, and gives it back when the isolate goes. When a worker's slots are all taken, the processes holding
+  them shed one (an idle isolate now, else the next one to finish);
+- crash strikes are counted by the primary, and a quarantine reaches every process;
+- /metrics (on the primary's admin API) adds up every process's counters and gauges;
+- SIGTERM to the primary stops them all, each letting its requests in flight finish.
+
+The node-wide isolate cap (``--max-isolates``) and the warm spares are shared out: each process gets its part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+from collections import defaultdict, deque
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import Metric
+
+from edgeworker.isolates import _ipc
+from edgeworker.server.config import NodeSettings
+
+if TYPE_CHECKING:
+    from edgeworker.server.node import Node
+
+log = logging.getLogger("edgeworker.cluster")
+
+READY_TIMEOUT_S = 60.0
+ANSWER_TIMEOUT_S = 10.0
+RESTART_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def auto_processes(cpus: int) -> int:
+    """``--processes auto``: one front process per three cores. A front spends about a third of what a request
+    costs (bench/run.py: ~70 of ~230 µs per hello request), the isolate hosts the rest, so one front keeps about
+    three cores of hosts busy; on a 2-core machine a second front would only compete with the hosts."""
+    return max(1, -(-cpus // 3))
+
+
+def share(total: int, parts: int, index: int, least: int = 0) -> int:
+    """Part ``index`` of ``total`` shared out over ``parts`` as evenly as whole numbers allow."""
+    return max(least, total // parts + (1 if index < total % parts else 0))
+
+
+def settings_for(settings: NodeSettings, index: int) -> NodeSettings:
+    """What process ``index`` of the node runs with: its share of the hosts, the spares and the isolate cap."""
+    n = settings.processes
+    if n == 1:
+        return settings
+    return replace(
+        settings,
+        isolate_hosts=share(settings.isolate_hosts, n, index, least=1),
+        warm_spares=share(settings.warm_spares, n, index),
+        max_isolates=share(settings.max_isolates, n, index, least=1),
+    )
+
+
+# -- the slot book: each worker's isolates, counted over the node's processes ----------------------------------
+
+
+@dataclass
+class _Ask:
+    process: int
+    worker: str
+    cap: int
+    answer: Any  # a callable(bool) that delivers the grant
+
+
+@dataclass
+class SlotBook:
+    """Held slots per worker and process; asks that wait for one, in order."""
+
+    # called with (worker, asking process) while asks for a worker wait: its holders should shed a slot
+    on_wait: Any = None
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    held: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    waiting: dict[str, deque[_Ask]] = field(default_factory=lambda: defaultdict(deque))
+
+    def ask(self, ask: _Ask) -> bool:
+        """Grant now (True), or queue the ask (False: the caller asks the holders to shed)."""
+        if self.counts[ask.worker] < ask.cap and not self.waiting.get(ask.worker):
+            self._grant(ask)
+            return True
+        self.waiting[ask.worker].append(ask)
+        if self.on_wait is not None:
+            self.on_wait(ask.worker, ask.process)
+        return False
+
+    def withdraw(self, ask: _Ask) -> bool:
+        queue = self.waiting.get(ask.worker)
+        if queue is None or ask not in queue:
+            return False
+        head = queue[0] is ask
+        queue.remove(ask)
+        if not queue:
+            del self.waiting[ask.worker]
+        elif head and self.on_wait is not None:  # a different process may wait first now
+            self.on_wait(ask.worker, queue[0].process)
+        return True
+
+    def give(self, process: int, worker: str) -> None:
+        if self.held[process][worker] <= 0:
+            return
+        self.held[process][worker] -= 1
+        self.counts[worker] -= 1
+        self._serve(worker)
+
+    def drop(self, process: int) -> None:
+        """A process went away: every slot it held is free."""
+        for queue in self.waiting.values():
+            for ask in [a for a in queue if a.process == process]:
+                queue.remove(ask)
+        held = self.held.pop(process, {})
+        for worker, n in held.items():
+            self.counts[worker] -= n
+        for worker in held:
+            self._serve(worker)
+
+    def holders(self, worker: str, besides: int) -> list[int]:
+        return [p for p, held in self.held.items() if p != besides and held.get(worker, 0) > 0]
+
+    def _grant(self, ask: _Ask) -> None:
+        self.counts[ask.worker] += 1
+        self.held[ask.process][ask.worker] += 1
+        ask.answer(True)
+
+    def _serve(self, worker: str) -> None:
+        queue = self.waiting.get(worker)
+        granted = False
+        while queue and self.counts[worker] < queue[0].cap:
+            self._grant(queue.popleft())
+            granted = True
+        if queue is not None and not queue:
+            del self.waiting[worker]
+        elif queue and granted and self.on_wait is not None:  # the slots went round: the next ask needs one shed
+            self.on_wait(worker, queue[0].process)
+
+
+# -- the primary ----------------------------------------------------------------------------------------------
+
+
+class _Child:
+    """One of the node's other processes, as the primary sees it."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.sock: socket.socket | None = None  # its own socket on the data-plane port (kept over restarts)
+        self.link: _ipc.FrameProtocol | None = None
+        self.ready: asyncio.Future[None] | None = None
+        self.pending: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
+        self.asks: dict[int, _Ask] = {}
+        self.restarts = 0
+
+
+class Cluster:
+    """The primary's side: starts and watches the other processes, and keeps what they share (see the module)."""
+
+    def __init__(self, node: Node, settings: NodeSettings, data_sock: socket.socket, deny_egress: str) -> None:
+        self.node = node
+        self.settings = settings
+        self.data_sock = data_sock
+        self.deny_egress = deny_egress
+        self.book = SlotBook(on_wait=self._shed)
+        self.children = [_Child(i) for i in range(1, settings.processes)]
+        self._mids = itertools.count(1)
+        self._stopping = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # the primary's own pool uses the book directly (process 0)
+
+    def take(self, worker: str, cap: int) -> asyncio.Future[bool]:
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def answer(ok: bool) -> None:
+            if fut.done():  # withdrawn after all: the slot goes straight back
+                if ok:
+                    self.book.give(0, worker)
+            else:
+                fut.set_result(ok)
+
+        ask = _Ask(0, worker, cap, answer)
+        if not self.book.ask(ask):
+            fut.add_done_callback(lambda f: f.cancelled() and self.book.withdraw(ask))
+        return fut
+
+    def give(self, worker: str) -> None:
+        self.book.give(0, worker)
+
+    def strike(self, worker: str, version: int) -> None:
+        if self.node.pool.strike(worker, version):
+            for child in self.children:
+                self._send(child, {"t": "quarantine", "worker": worker, "version": version})
+
+    def _shed(self, worker: str, besides: int) -> None:
+        for process in self.book.holders(worker, besides):
+            if process == 0:
+                self.node.pool.shed(worker)
+            else:
+                self._send(self.children[process - 1], {"t": "shed", "worker": worker})
+
+    # -- life cycle
+
+    async def start(self) -> None:
+        for child in self.children:
+            self._spawn(child)
+        waits = [c.ready for c in self.children if c.ready is not None]
+        try:
+            await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), READY_TIMEOUT_S)
+        except TimeoutError:
+            log.error(
+                "not every process of the node was ready within %.0fs; serving with those that are", READY_TIMEOUT_S
+            )
+
+    def _spawn(self, child: _Child) -> None:
+        if child.sock is None:
+            from edgeworker.server.node import _bind
+
+            host, port = self.data_sock.getsockname()[:2]
+            child.sock = _bind(host, port, reuse_port=True)
+        parent_end, child_end = socket.socketpair()
+        fds = (child_end.fileno(), child.sock.fileno())
+        child.proc = subprocess.Popen(
+            [sys.executable, "-m", "edgeworker.server.cluster", str(fds[0]), str(fds[1])], pass_fds=fds
+        )
+        child_end.close()
+        loop = asyncio.get_running_loop()
+        child.ready = loop.create_future()
+        child.ready.add_done_callback(lambda f: f.cancelled() or f.exception())
+        child.asks.clear()
+
+        def on_frame(header: dict[str, Any], body: bytes) -> None:
+            self._frame(child, header, body)
+
+        def on_close(exc: Exception | None) -> None:
+            self._lost(child)
+
+        async def connect() -> None:
+            child.link = await _ipc.connect(parent_end, on_frame, on_close)
+            init = pickle.dumps((settings_for(self.settings, child.index), child.index, self.deny_egress))
+            child.link.send({"t": "init"}, init)
+            for worker, version in sorted(self.node.pool.quarantined):  # a replacement starts with what holds
+                child.link.send({"t": "quarantine", "worker": worker, "version": version})
+
+        self._spawn_task(connect())
+        self._spawn_task(self._watch(child, child.proc))
+
+    def _spawn_task(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _watch(self, child: _Child, proc: subprocess.Popen[bytes]) -> None:
+        while proc.poll() is None:
+            await asyncio.sleep(0.1)
+        if self._stopping:
+            return
+        log.error(
+            "node process %d (pid %d) exited with code %s; starting a new one", child.index, proc.pid, proc.returncode
+        )
+        self._forget(child)
+        delay = RESTART_DELAYS_S[min(child.restarts, len(RESTART_DELAYS_S) - 1)]
+        child.restarts += 1
+        await asyncio.sleep(delay)
+        if not self._stopping:
+            self._spawn(child)
+
+    def _lost(self, child: _Child) -> None:
+        """Its socket closed: it died (or is about to); its slots are free and its answers will not come."""
+        self._forget(child)
+        if child.proc is not None and child.proc.poll() is None and not self._stopping:
+            child.proc.kill()  # a process that lost its link to the primary cannot keep the node's rules
+
+    def _forget(self, child: _Child) -> None:
+        self.book.drop(child.index)
+        child.asks.clear()
+        child.link = None
+        for fut in child.pending.values():
+            if not fut.done():
+                fut.set_exception(ConnectionError("the process went away"))
+        child.pending.clear()
+        if child.ready is not None and not child.ready.done():
+            child.ready.set_exception(ConnectionError("the process went away before it was ready"))
+
+    async def stop(self) -> None:
+        """SIGTERM each process (each lets its requests in flight finish), and wait for them."""
+        self._stopping = True
+        procs = [c.proc for c in self.children if c.proc is not None and c.proc.poll() is None]
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
+        deadline = asyncio.get_running_loop().time() + self.settings.shutdown_timeout_s + 5
+        while any(p.poll() is None for p in procs) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for task in list(self._tasks):
+            task.cancel()
+        for child in self.children:
+            if child.sock is not None:
+                child.sock.close()
+                child.sock = None
+
+    # -- frames from the other processes
+
+    def _send(self, child: _Child, header: dict[str, Any], body: bytes = b"") -> None:
+        if child.link is not None:
+            child.link.send(header, body)
+
+    def _frame(self, child: _Child, header: dict[str, Any], body: bytes) -> None:
+        kind = header.get("t")
+        if kind == "ready":
+            child.restarts = 0
+            if child.ready is not None and not child.ready.done():
+                child.ready.set_result(None)
+        elif kind == "take":
+            ask_id = int(header["ask"])
+            worker = str(header["worker"])
+
+            def answer(ok: bool) -> None:
+                child.asks.pop(ask_id, None)
+                self._send(child, {"t": "granted", "ask": ask_id, "ok": ok})
+
+            ask = _Ask(child.index, worker, int(header["cap"]), answer)
+            child.asks[ask_id] = ask
+            self.book.ask(ask)
+        elif kind == "withdraw":
+            withdrawn = child.asks.get(int(header["ask"]))
+            if withdrawn is not None and self.book.withdraw(withdrawn):
+                withdrawn.answer(False)
+        elif kind == "give":
+            self.book.give(child.index, str(header["worker"]))
+        elif kind == "strike":
+            self.strike(str(header["worker"]), int(header["version"]))
+        else:
+            fut = child.pending.pop(int(header.get("mid", 0)), None)
+            if fut is not None and not fut.done():
+                fut.set_result((header, body))
+
+    async def _ask_all(self, header: dict[str, Any], timeout: float) -> list[tuple[dict[str, Any], bytes]]:
+        """Send to every process, and wait for the answers of those that are up (one still starting handles the
+        message once it is; one that goes away meanwhile gives no answer)."""
+        loop = asyncio.get_running_loop()
+        waits = []
+        for child in self.children:
+            if child.link is None:
+                continue
+            mid = next(self._mids)
+            if child.ready is None or not child.ready.done() or child.ready.exception() is not None:
+                self._send(child, {**header, "mid": mid})
+                continue
+            fut: asyncio.Future[tuple[dict[str, Any], bytes]] = loop.create_future()
+            child.pending[mid] = fut
+            self._send(child, {**header, "mid": mid})
+            waits.append(fut)
+        answers = []
+        for outcome in await asyncio.gather(*(asyncio.wait_for(w, timeout) for w in waits), return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                log.error("a process of the node did not answer a %r message: %r", header.get("t"), outcome)
+            else:
+                answers.append(outcome)
+        return answers
+
+    async def changed(self, worker: str) -> None:
+        """A worker's live version changed in the store (or it was deleted): every process swaps before the deploy
+        answers. A process still starting reads the store once it is up."""
+        await self._ask_all({"t": "live", "worker": worker}, ANSWER_TIMEOUT_S)
+
+    async def metric_samples(self) -> list[list[Any]]:
+        """Every other process's metric samples (see :func:`samples`)."""
+        out: list[list[Any]] = []
+        for _, body in await self._ask_all({"t": "metrics"}, ANSWER_TIMEOUT_S):
+            out.extend(_ipc.loads(body))
+        return out
+
+
+# -- one of the other processes -------------------------------------------------------------------------------
+
+
+class _Remote:
+    """A process's view of the node-wide rules: asks and answers over its socket to the primary."""
+
+    def __init__(self, link: _ipc.FrameProtocol) -> None:
+        self.link = link
+        self._asks: dict[int, tuple[asyncio.Future[bool], str]] = {}
+        self._ids = itertools.count(1)
+
+    def take(self, worker: str, cap: int) -> asyncio.Future[bool]:
+        ask_id = next(self._ids)
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._asks[ask_id] = (fut, worker)
+
+        def withdrawn(f: asyncio.Future[bool]) -> None:
+            if f.cancelled():  # the primary answers a withdrawal too (no, or a grant that crossed it)
+                self.link.send({"t": "withdraw", "ask": ask_id})
+
+        fut.add_done_callback(withdrawn)
+        self.link.send({"t": "take", "worker": worker, "cap": cap, "ask": ask_id})
+        return fut
+
+    def granted(self, ask_id: int, ok: bool) -> None:
+        fut, worker = self._asks.pop(ask_id, (None, ""))
+        if fut is None:
+            return
+        if not fut.done():
+            fut.set_result(ok)
+        elif ok:  # withdrawn, but granted before the primary saw that: the slot goes straight back
+            self.give(worker)
+
+    def give(self, worker: str) -> None:
+        self.link.send({"t": "give", "worker": worker})
+
+    def strike(self, worker: str, version: int) -> None:
+        self.link.send({"t": "strike", "worker": worker, "version": version})
+
+
+def samples(registry: Any) -> list[list[Any]]:
+    """A registry's metrics as [family, type, help, [[sample name, labels, value], ...]] for the primary to add up."""
+    out: list[list[Any]] = []
+    for metric in registry.collect():
+        out.append(
+            [metric.name, metric.type, metric.documentation, [[s.name, s.labels, s.value] for s in metric.samples]]
+        )
+    return out
+
+
+def sum_samples(families: list[list[Any]]) -> bytes:
+    """The Prometheus text exposition of several processes' samples, added up: counters, histograms and gauges
+    (isolates by state, heap in use) are sums over the node; a ``_created`` time is the earliest."""
+    kinds: dict[str, tuple[str, str]] = {}
+    values: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]] = defaultdict(dict)
+    for name, kind, documentation, family_samples in families:
+        kinds.setdefault(name, (kind, documentation))
+        merged = values[name]
+        for sample_name, labels, value in family_samples:
+            key = (sample_name, tuple(labels.items()))  # every process names a family's labels in one order
+            if key not in merged:
+                merged[key] = value
+            elif sample_name.endswith("_created"):
+                merged[key] = min(merged[key], value)
+            else:
+                merged[key] += value
+
+    class _Sum:
+        def collect(self) -> Any:
+            for name, (kind, documentation) in kinds.items():
+                metric = Metric(name, documentation, kind)
+                for (sample_name, labels), value in values[name].items():
+                    metric.add_sample(sample_name, dict(labels), value)
+                yield metric
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Sum())
+    return generate_latest(registry)
+
+
+async def _run_process(ctl_fd: int, data_fd: int) -> int:
+    import uvicorn
+
+    from edgeworker.server.app import build_app
+    from edgeworker.server.node import Node, _Server
+
+    loop = asyncio.get_running_loop()
+    init: asyncio.Future[tuple[NodeSettings, int, str]] = loop.create_future()
+    gone: asyncio.Future[None] = loop.create_future()
+    node_box: list[Node] = []
+    remote_box: list[_Remote] = []
+    early: list[tuple[dict[str, Any], bytes]] = []
+
+    def on_frame(header: dict[str, Any], body: bytes) -> None:
+        kind = header.get("t")
+        if kind == "init":
+            if not init.done():
+                init.set_result(pickle.loads(body))
+            return
+        if not node_box:  # before the node is up: handled once it is (it reads the store then anyway)
+            early.append((header, body))
+            return
+        handle(header, body)
+
+    def handle(header: dict[str, Any], body: bytes) -> None:
+        node = node_box[0]
+        kind = header.get("t")
+        if kind == "granted":
+            remote_box[0].granted(int(header["ask"]), bool(header["ok"]))
+        elif kind == "live":
+            node.refresh(str(header["worker"]))
+            link.send({"t": "ok", "mid": header.get("mid", 0)})
+        elif kind == "quarantine":
+            node.pool.quarantine(str(header["worker"]), int(header["version"]))
+        elif kind == "shed":
+            node.pool.shed(str(header["worker"]))
+        elif kind == "metrics":
+            link.send({"t": "ok", "mid": header.get("mid", 0)}, _ipc.dumps(samples(node.metrics_registry)))
+
+    def on_close(exc: Exception | None) -> None:
+        if not gone.done():
+            gone.set_result(None)
+
+    link = await _ipc.connect(socket.socket(fileno=ctl_fd), on_frame, on_close)
+    settings, index, deny_egress = await init
+    data_sock = socket.socket(fileno=data_fd)
+    node = Node(settings)
+    node.pool.deny_egress = deny_egress
+    remote = _Remote(link)
+    node.pool.node_wide = remote
+    remote_box.append(remote)
+    await node.start()
+    node_box.append(node)
+    for header, body in early:
+        handle(header, body)
+    config = uvicorn.Config(
+        build_app(node),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
+        server_header=False,
+        proxy_headers=False,
+    )
+    server = _Server(config)
+    serving = loop.create_task(server.serve(sockets=[data_sock]))
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.01)
+    link.send({"t": "ready"})
+    log.info("node process %d (pid %d) serving", index, os.getpid())
+    stopped = loop.create_task(stop.wait())
+    waits: list[asyncio.Future[Any]] = [stopped, gone, serving]
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    server.should_exit = True
+    await asyncio.gather(serving, return_exceptions=True)
+    await node.close()
+    return 0
+
+
+def main() -> int:
+    from edgeworker.server.node import _configure_logging, _run
+
+    _configure_logging()
+    ctl_fd, data_fd = int(sys.argv[1]), int(sys.argv[2])
+    return _run(_run_process(ctl_fd, data_fd))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

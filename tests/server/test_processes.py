@@ -1,0 +1,191 @@
+"""A node of several processes (``serve --processes N``): what holds for one process holds for the node."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import fixture_script
+from tests.utils import NodeProcess
+
+SLOW = "export default { async fetch() { await new Promise((r) => setTimeout(r, 300)); return new Response('slow'); } }"
+
+
+def front_processes(node: NodeProcess) -> list[int]:
+    """The node's other front processes (children running edgeworker.server.cluster)."""
+    assert node.proc is not None
+    out = subprocess.run(["pgrep", "-P", str(node.proc.pid)], capture_output=True, text=True).stdout.split()
+    fronts = []
+    for pid in out:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"edgeworker.server.cluster" in cmdline:
+            fronts.append(int(pid))
+    return fronts
+
+
+def connections_served_by(pid: int, port: int) -> int:
+    """Established TCP connections to the data port that process ``pid`` holds."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == "01" and fields[9] in inodes:
+                count += 1
+    return count
+
+
+async def fresh_get(node: NodeProcess, host: str, path: str = "/") -> httpx.Response:
+    """One request on a new connection (the processes take connections in turn, not requests)."""
+    async with httpx.AsyncClient(base_url=node.data_url, timeout=60) as client:
+        return await client.get(path, headers={"host": host})
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> NodeProcess:
+    return NodeProcess(tmp_path, "--processes", "2", "--isolate-hosts", "2")
+
+
+async def test_every_process_serves_the_new_version_once_deploy_answers(two: NodeProcess) -> None:
+    node = two.start()
+    try:
+        fronts = front_processes(node)
+        assert len(fronts) == 1
+        port = int(node.data_url.rsplit(":", 1)[1])
+        requests = 0
+        for version in range(1, 4):
+            answer = await node.deploy("swap", f"export default {{ fetch() {{ return new Response('v{version}'); }} }}")
+            assert answer.status_code == 200
+            # waves of connections held open, until the second process has taken some (the processes accept from
+            # one socket: whichever is waiting takes the next connection)
+            served_by_other = 0
+            for _ in range(20):
+                clients = [httpx.AsyncClient(base_url=node.data_url, timeout=30) for _ in range(8)]
+                try:
+                    answers = await asyncio.gather(*(c.get("/", headers={"host": "swap.localhost"}) for c in clients))
+                    served_by_other = connections_served_by(fronts[0], port)
+                finally:
+                    await asyncio.gather(*(c.aclose() for c in clients))
+                requests += len(answers)
+                assert {r.text for r in answers} == {f"v{version}"}
+                if served_by_other:
+                    break
+            assert served_by_other > 0, "the second process took no connection"
+        async with httpx.AsyncClient(base_url=node.admin_url) as bare:
+            metrics = (await bare.get("/metrics")).text
+        # the counts of both processes, added up
+        assert f'edgeworker_requests_total{{status="200",worker="swap"}} {requests}.0' in metrics
+        await node.deploy("swap", "export default { fetch() { return new Response('gone soon'); } }")
+        async with node.admin() as admin:
+            assert (await admin.delete("/api/workers/swap")).status_code == 200
+        assert {(await fresh_get(node, "swap.localhost")).status_code for _ in range(8)} == {404}
+    finally:
+        assert node.stop() == 0
+    assert all(not Path(f"/proc/{pid}").exists() for pid in fronts)
+
+
+async def test_a_worker_cap_holds_across_processes(tmp_path: Path) -> None:
+    node = NodeProcess(tmp_path, "--processes", "2", "--max-isolates-per-worker", "1").start()
+    try:
+        assert (await node.deploy("one", SLOW)).status_code == 200
+        done_at: list[float] = []
+
+        async def one() -> int:
+            r = await fresh_get(node, "one.localhost")
+            done_at.append(time.monotonic())
+            return r.status_code
+
+        started = time.monotonic()
+        statuses = await asyncio.gather(*(one() for _ in range(6)))
+        assert statuses == [200] * 6
+        # one isolate in the whole node: the requests ran one after another, never two at once
+        done_at.sort()
+        assert done_at[-1] - started >= 6 * 0.3 - 0.05
+        gaps = [b - a for a, b in zip(done_at, done_at[1:], strict=False)]
+        assert min(gaps) >= 0.25, gaps
+    finally:
+        assert node.stop() == 0
+
+
+async def test_host_crashes_count_towards_one_quarantine(tmp_path: Path) -> None:
+    node = NodeProcess(tmp_path, "--processes", "2", "--isolate-hosts", "2").start()
+    try:
+        await node.deploy("bomber", fixture_script("host_abort"), limits={"cpu_ms": 30_000, "memory_mb": 1024})
+        crashes = 0
+        for _ in range(12):
+            r = await fresh_get(node, "bomber.localhost")
+            assert r.status_code == 503
+            if "quarantined" in r.text:
+                break
+            if "isolate host crashed" in r.text:
+                crashes += 1
+        assert "quarantined" in r.text
+        # three crashes anywhere in the node quarantine it in every process
+        assert crashes == 3
+        answers = [await fresh_get(node, "bomber.localhost") for _ in range(8)]
+        assert all(a.status_code == 503 and "quarantined" in a.text for a in answers)
+        async with httpx.AsyncClient(base_url=node.admin_url) as bare:
+            metrics = (await bare.get("/metrics")).text
+        assert "edgeworker_host_crashes_total 3.0" in metrics
+        assert 'edgeworker_quarantined_total{worker="bomber"} 1.0' in metrics
+        await node.deploy("bomber", fixture_script("host_abort") + "\n", limits={"cpu_ms": 30_000, "memory_mb": 1024})
+        assert {(await fresh_get(node, "bomber.localhost", "/ok")).text for _ in range(6)} == {"still alive"}
+    finally:
+        assert node.stop() == 0
+
+
+async def test_a_front_process_that_dies_is_replaced(tmp_path: Path) -> None:
+    node = NodeProcess(tmp_path, "--processes", "2").start()
+    try:
+        await node.deploy("steady", "export default { fetch() { return new Response('steady'); } }")
+        (first,) = front_processes(node)
+        os.kill(first, signal.SIGKILL)
+        for _ in range(20):  # the primary keeps serving meanwhile
+            assert (await fresh_get(node, "steady.localhost")).text == "steady"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            fronts = front_processes(node)
+            if fronts and fronts != [first] and node.wait_for_output("node process 1 (pid", 0.1):
+                break
+            await asyncio.sleep(0.1)
+        assert fronts and first not in fronts
+        assert node.wait_for_output(f"node process 1 (pid {fronts[0]}) serving", 30)
+        await node.deploy("steady", "export default { fetch() { return new Response('steady v2'); } }")
+        assert {(await fresh_get(node, "steady.localhost")).text for _ in range(12)} == {"steady v2"}
+    finally:
+        assert node.stop() == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--processes", "0"], "argument --processes: must be a positive whole number or 'auto', not '0'"),
+        (["--processes", "many"], "argument --processes: must be a positive whole number or 'auto', not 'many'"),
+        (["--processes", "3", "--max-isolates", "2"], "max_isolates (2) is shared out over the 3 processes"),
+    ],
+)
+def test_bad_process_counts_are_refused(tmp_path: Path, args: list[str], message: str) -> None:
+    cmd = [sys.executable, "-m", "edgeworker.server.cli", "serve", "--port", "0", "--data", str(tmp_path), *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
