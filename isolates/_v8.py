@@ -191,10 +191,10 @@ class SharedBuffer:
     address: int
     size: int
 
-    def write(self, data: bytes) -> None:
-        if len(data) > self.size:
-            raise ValueError(f"{len(data)} bytes do not fit a shared buffer of {self.size}")
-        ctypes.memmove(self.address, data, len(data))
+    def write(self, data: bytes, at: int = 0) -> None:
+        if at < 0 or at + len(data) > self.size:
+            raise ValueError(f"{len(data)} bytes at {at} do not fit a shared buffer of {self.size}")
+        ctypes.memmove(self.address + at, data, len(data))
 
     def read(self, n: int) -> bytes:
         if n > self.size:

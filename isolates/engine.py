@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import struct
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,6 +33,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime" / "dist"
 SCRIPT_NAME = "worker.js"
 NEVER_RESPONDED_MESSAGE = "The script will never generate a response."
+_U32 = struct.Struct("<I")
 EXCHANGE_MAX = 1024 * 1024  # 00_infra.js: bodies up to this size cross in the isolate's exchange buffer
 
 # V8 runs single-threaded (one thread per isolate: its CPU clock is the isolate's CPU time), and, as on Workers,
@@ -583,14 +585,25 @@ class JsIsolate:
         if self._subrequest_limit is not None:
             self._op_ctx.subrequest_limit = self._subrequest_limit
         try:
-            if req.body and len(req.body) <= EXCHANGE_MAX:
-                buffer = await self._exchange_buffer(len(req.body), deadline)
-                buffer.write(req.body)
-                message["bodyLen"] = len(req.body)
-                message["xsize"] = buffer.size  # which buffer: worker code could have had JS replace it
-            elif req.body:
-                message["body"] = req.body.decode("latin-1")
-            state = await self._call(f"__edgeworker.dispatch({_js_string(dumps(message).decode())})", deadline)
+            body = req.body or b""
+            if body:
+                message["bodyLen"] = len(body)
+            head = dumps(message)
+            if not head.isascii():  # the JS side reads the message as ASCII (a header value above U+007F)
+                head = json.dumps(message).encode()
+            if 4 + len(head) + len(body) <= EXCHANGE_MAX:
+                # The request waits in the exchange buffer, so the call's source is the same every time and V8
+                # compiles it once (a source with the request in it cost ~10 µs of compiling per request).
+                buffer = await self._exchange_buffer(4 + len(head) + len(body), deadline)
+                buffer.write(_U32.pack(len(head)) + head)
+                if body:
+                    buffer.write(body, 4 + len(head))
+                state = await self._call(f"__edgeworker.dispatchExchanged({buffer.size})", deadline)
+            else:
+                message.pop("bodyLen", None)
+                if body:
+                    message["body"] = body.decode("latin-1")
+                state = await self._call(f"__edgeworker.dispatch({_js_string(dumps(message).decode())})", deadline)
             while True:
                 logs += _logs(state)
                 kind = state["s"]

@@ -162,19 +162,33 @@ bridge.exchange = function exchangeBuffer(n) {
   return exchange;
 };
 
-/** The `n` bytes the host wrote into the exchange buffer it knows (the one of `size` bytes), copied out. */
-export function takeFromExchange(n, size) {
-  let source = exchange;
-  if (size !== exchangeSize) { // replaced since the host last asked (by worker code calling the bridge)
-    source = null;
-    for (let i = 0; i < exchangesGiven.length; i++) {
-      if (exchangesGiven[i].size === size) source = exchangesGiven[i].buffer;
-    }
-    if (source === null) throw new TypeErr("the host wrote into an exchange buffer this isolate never made");
+/** The exchange buffer of `size` bytes: the current one, or one that worker code replaced since the host asked. */
+function exchangeOfSize(size) {
+  if (size === exchangeSize) return exchange;
+  for (let i = 0; i < exchangesGiven.length; i++) {
+    if (exchangesGiven[i].size === size) return exchangesGiven[i].buffer;
   }
+  throw new TypeErr("the host wrote into an exchange buffer this isolate never made");
+}
+
+/** The `n` bytes the host wrote at `at` into the exchange buffer it knows (the one of `size` bytes), copied out. */
+export function takeFromExchange(n, size, at = 0) {
+  const source = exchangeOfSize(size);
   const out = new U8(n);
-  if (n > 0) TypedArrayPrototypeSet(out, new U8(source, 0, n));
+  if (n > 0) TypedArrayPrototypeSet(out, new U8(source, at, n));
   return out;
+}
+
+/**
+ * A request the host left in the exchange buffer of `size` bytes instead of in the call's source (so that every
+ * call has the same source, which V8 compiles once): a 4-byte little-endian length, the message as ASCII JSON,
+ * then its body. Returns the JSON text and where the body starts.
+ */
+export function takeMessage(size) {
+  const source = exchangeOfSize(size);
+  const head = new U8(source, 0, 4);
+  const n = head[0] + head[1] * 0x100 + head[2] * 0x10000 + head[3] * 0x1000000;
+  return { json: bytesToLatin1(new U8(source, 4, n)), at: 4 + n };
 }
 
 /** Writes byte arrays one after another into the exchange buffer for the host; returns the fields of the state

@@ -2,7 +2,7 @@
 // Every call returns a JSON string (never an object: only strings cross to Python).
 import {
   beginRequest, bridge, bytesToLatin1, currentGeneration, defineGlobal, deliverResults, endRequest, hostCall,
-  latin1ToBytes, EXCHANGE_MAX, putInExchange, takeFromExchange,
+  latin1ToBytes, EXCHANGE_MAX, putInExchange, takeFromExchange, takeMessage,
   outstandingOps, primordials, pushLog, requestActive, setNow, takeLogs, takeOps,
 } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
@@ -186,7 +186,19 @@ function finishInternal() {
 
 bridge.dispatch = function dispatch(reqJson) {
   if (req !== null) finishInternal();
-  const msg = JSONParse(reqJson);
+  return dispatchMessage(JSONParse(reqJson), 0);
+};
+
+/** The usual way in: the request waits in the exchange buffer of `size` bytes (see takeMessage). */
+bridge.dispatchExchanged = function dispatchExchanged(size) {
+  const taken = takeMessage(size);
+  if (req !== null) finishInternal();
+  const msg = JSONParse(taken.json);
+  msg.xsize = size;
+  return dispatchMessage(msg, taken.at);
+};
+
+function dispatchMessage(msg, bodyAt) {
   beginRequest();
   setNow(msg.now);
   reseed(msg.seed);
@@ -197,7 +209,7 @@ bridge.dispatch = function dispatch(reqJson) {
   try {
     const body = msg.bodyStream === true
       ? hostStreamSource(readUpload)
-      : typeof msg.bodyLen === "number" ? bytesSource(takeFromExchange(msg.bodyLen, msg.xsize))
+      : typeof msg.bodyLen === "number" ? bytesSource(takeFromExchange(msg.bodyLen, msg.xsize, bodyAt))
         : msg.body === null || msg.body === undefined ? null : bytesSource(latin1ToBytes(msg.body));
     const cf = msg.cf !== null && typeof msg.cf === "object" ? msg.cf : {};
     const request = requestFromHost(msg.method, msg.url, msg.headers, body, cf);
@@ -219,7 +231,7 @@ bridge.dispatch = function dispatch(reqJson) {
     failWith(r, e);
   }
   return JSONStringify(settle(state(true)));
-};
+}
 
 /** The next part of an upload that is still arriving (host op op_body_read). */
 function readUpload() {

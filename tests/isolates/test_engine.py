@@ -485,6 +485,20 @@ async def test_bodies_cross_as_bytes_at_every_size(isolate: JsIsolate, size: int
     assert all(len(chunk) <= engine.EXCHANGE_MAX for chunk in chunks)
 
 
+@pytest.mark.parametrize("tag", ["plain", "caf\u00e9 \u00ff"])
+async def test_a_request_crosses_in_the_exchange_buffer_whatever_its_headers(isolate: JsIsolate, tag: str) -> None:
+    # the message travels as ASCII JSON in front of the body (latin-1 header values are escaped for it)
+    await load(isolate, """export default { async fetch(r) {
+      return Response.json({ tag: r.headers.get("x-tag"), body: await r.text(), url: r.url });
+    } }""")
+    for body in (b"", b"some body"):
+        req = request("/p?q=1", method="POST", body=body, headers=[("x-tag", tag)])
+        result = await isolate.fetch(req, wall_ms=5000)
+        assert result.outcome is Outcome.OK
+        assert json.loads(result.body) == {"tag": tag, "body": body.decode(), "url": "https://worker.example/p?q=1"}
+        await isolate.finish(wall_ms=1000)
+
+
 async def test_a_worker_replacing_the_exchange_buffer_harms_nobody(isolate: JsIsolate) -> None:
     # Worker code can reach the bridge and have JS make a new exchange buffer behind the host's back. The host
     # keeps writing into the one it knows, which JS keeps alive (so no write lands in freed memory) and reads from.
