@@ -588,22 +588,7 @@ class JsIsolate:
             body = req.body or b""
             if body:
                 message["bodyLen"] = len(body)
-            head = dumps(message)
-            if not head.isascii():  # the JS side reads the message as ASCII (a header value above U+007F)
-                head = json.dumps(message).encode()
-            if 4 + len(head) + len(body) <= EXCHANGE_MAX:
-                # The request waits in the exchange buffer, so the call's source is the same every time and V8
-                # compiles it once (a source with the request in it cost ~10 µs of compiling per request).
-                buffer = await self._exchange_buffer(4 + len(head) + len(body), deadline)
-                buffer.write(_U32.pack(len(head)) + head)
-                if body:
-                    buffer.write(body, 4 + len(head))
-                state = await self._call(f"__edgeworker.dispatchExchanged({buffer.size})", deadline)
-            else:
-                message.pop("bodyLen", None)
-                if body:
-                    message["body"] = body.decode("latin-1")
-                state = await self._call(f"__edgeworker.dispatch({_js_string(dumps(message).decode())})", deadline)
+            state = await self._call(await self._exchanged("dispatch", message, body, deadline), deadline)
             while True:
                 logs += _logs(state)
                 kind = state["s"]
@@ -712,7 +697,8 @@ class JsIsolate:
                 return FetchResult(c.outcome, status=0, logs=logs, condemned=True)
             return FetchResult(Outcome.OK, status=0, logs=logs)
         try:
-            state = await self._call(f"__edgeworker.poll({_js_string(self._poll_message([]))})", deadline)
+            poll = await self._exchanged("poll", {"now": time.time() * 1000, "results": []}, b"", deadline)
+            state = await self._call(poll, deadline)
             while True:
                 logs += _logs(state)
                 if state["s"] != "draining":
@@ -758,8 +744,24 @@ class JsIsolate:
 
     # -- the poll loop
 
-    def _poll_message(self, results: list[dict[str, Any]]) -> str:
-        return json.dumps({"now": time.time() * 1000, "results": results})
+    async def _exchanged(self, name: str, message: dict[str, Any], body: bytes, deadline: float) -> str:
+        """The call of bridge function ``name`` (dispatch or poll) with ``message`` (and a request's ``body``): the
+        message waits in the exchange buffer as ASCII JSON behind its length, the body behind it, so that the call's
+        source is the same every time and V8 compiles it once (a source with the message in it cost ~10 µs of
+        compiling, and its garbage, per call). A message that does not fit goes in the source, the body as latin-1."""
+        head = dumps(message)
+        if not head.isascii():  # the JS side reads the message as ASCII (a header value above U+007F)
+            head = json.dumps(message).encode()
+        if 4 + len(head) + len(body) <= EXCHANGE_MAX:
+            buffer = await self._exchange_buffer(4 + len(head) + len(body), deadline)
+            buffer.write(_U32.pack(len(head)) + head)
+            if body:
+                buffer.write(body, 4 + len(head))
+            return f"__edgeworker.{name}Exchanged({buffer.size})"
+        if body:
+            message.pop("bodyLen", None)
+            message["body"] = body.decode("latin-1")
+        return f"__edgeworker.{name}({_js_string(dumps(message).decode())})"
 
     async def _advance(self, state: dict[str, Any], deadline: float) -> dict[str, Any] | None:
         """Starts the state's ops, waits for whatever comes first, polls. None: it can never progress."""
@@ -787,7 +789,8 @@ class JsIsolate:
                 ok, value = task.result()
                 results.append({"id": op_id, "ok": ok, "value": value})
         self._request.charge_host(self._op_ctx.cpu_seconds)
-        return dict(await self._call(f"__edgeworker.poll({_js_string(self._poll_message(results))})", deadline))
+        poll = await self._exchanged("poll", {"now": time.time() * 1000, "results": results}, b"", deadline)
+        return dict(await self._call(poll, deadline))
 
     async def _finish_js(self, deadline: float) -> list[LogLine]:
         for task in self._ops.values():

@@ -252,14 +252,22 @@ function settle(st) {
 }
 
 bridge.poll = function poll(json) {
-  const msg = JSONParse(json);
+  return pollMessage(JSONParse(json));
+};
+
+/** The usual way: the poll message waits in the exchange buffer of `size` bytes, as a request does (takeMessage). */
+bridge.pollExchanged = function pollExchanged(size) {
+  return pollMessage(JSONParse(takeMessage(size).json));
+};
+
+function pollMessage(msg) {
   setNow(msg.now);
   if (req === null) return JSONStringify({ s: "idle", logs: takeLogs() });
   let activity = 0;
   if (msg.results && msg.results.length) activity += deliverResults(msg.results);
   activity += runDueTimers(reportUncaught);
   return JSONStringify(settle(state(activity > 0)));
-};
+}
 
 /**
  * Runs one made-up request through the request path before any worker is loaded, so that V8 compiles the
