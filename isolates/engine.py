@@ -34,6 +34,7 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime" / "dist"
 SCRIPT_NAME = "worker.js"
 NEVER_RESPONDED_MESSAGE = "The script will never generate a response."
 _U32 = struct.Struct("<I")
+LATE_LOOKS = 4  # looks at the isolate's thread for a late answer, a loop turn apart (see _late_answer)
 EXCHANGE_MAX = 1024 * 1024  # 00_infra.js: bodies up to this size cross in the isolate's exchange buffer
 
 # V8 runs single-threaded (one thread per isolate: its CPU clock is the isolate's CPU time), and, as on Workers,
@@ -298,6 +299,7 @@ class JsIsolate:
         self._current: asyncio.Future[Any] | None = None
         self._watchdog: asyncio.TimerHandle | None = None
         self._exchange: SharedBuffer | None = None  # the isolate's exchange buffer for bodies (see 00_infra.js)
+        self._late: SharedBuffer | None = None  # where JS leaves a state that came after its call (90_dispatch.js)
         self.closed_at = 0.0
         self._interrupted = False  # a call was cut short: the thread may still be inside a builtin
         self.nice = 0
@@ -327,6 +329,8 @@ class JsIsolate:
                 v8.start(f"__edgeworker.seed({_js_string(secrets.token_hex(32))}), __edgeworker.exchange(0)"), 10
             )
             isolate._exchange = exchange if isinstance(exchange, SharedBuffer) else None
+            late = await asyncio.wait_for(v8.start("__edgeworker.late()"), 10)
+            isolate._late = late if isinstance(late, SharedBuffer) else None
             if warm:
                 await asyncio.wait_for(v8.start("__edgeworker.warm()"), 10)
         except BaseException:
@@ -609,7 +613,8 @@ class JsIsolate:
                     return result
                 if kind != "pending":  # "idle"/"draining" before a response: cannot happen
                     raise RuntimeError(f"unexpected state {kind!r} before the response")
-                state = await self._advance(state, deadline)
+                answered = await self._late_answer() if state.get("late") else None
+                state = answered if answered is not None else await self._advance(state, deadline)
                 if state is None:
                     result = FetchResult(
                         Outcome.NEVER_RESPONDED, error=JsError("Error", NEVER_RESPONDED_MESSAGE, ""), logs=logs
@@ -789,8 +794,37 @@ class JsIsolate:
                 ok, value = task.result()
                 results.append({"id": op_id, "ok": ok, "value": value})
         self._request.charge_host(self._op_ctx.cpu_seconds)
-        poll = await self._exchanged("poll", {"now": time.time() * 1000, "results": results}, b"", deadline)
+        poll_message = {"now": time.time() * 1000, "results": results}
+        if state.get("late"):  # a late answer's body may be in the exchange buffer: the message goes in the source
+            poll = f"__edgeworker.poll({_js_string(dumps(poll_message).decode())})"
+        else:
+            poll = await self._exchanged("poll", poll_message, b"", deadline)
         return dict(await self._call(poll, deadline))
+
+    async def _late_answer(self) -> dict[str, Any] | None:
+        """The state JS left in the late buffer after its call returned "pending" (an async handler's Response,
+        resolved in the microtasks that ran after the call), once the thread sleeps; None if there is none (yet):
+        then a poll gets it. Saves a call into the isolate for most async handlers."""
+        if self._late is None:
+            return None
+        for _ in range(LATE_LOOKS):  # usually done by now; if not, let the loop turn (other requests go on)
+            if self.quiet():
+                break
+            await asyncio.sleep(0)
+        else:
+            return None
+        if self._closed:
+            return None
+        count = int.from_bytes(self._late.read(4), "little")
+        if not 0 < count <= (self._late.size - 4) // 2:
+            return None
+        text = self._late.read(4 + 2 * count)[4:].decode("utf-16-le", "surrogatepass")
+        self._late.write(b"\0\0\0\0")  # taken (JS looks at the next call)
+        try:
+            state = loads(text)
+        except ValueError:  # worker code can write into the buffer too: then it gets the poll
+            return None
+        return state if isinstance(state, dict) and isinstance(state.get("s"), str) else None
 
     async def _finish_js(self, deadline: float) -> list[LogLine]:
         for task in self._ops.values():

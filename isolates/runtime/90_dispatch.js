@@ -18,7 +18,11 @@ import { nextTimerDelay, runDueTimers } from "./40_timers.js";
 const { JSONParse, JSONStringify, ObjectKeys, ObjectPrototypeHasOwnProperty, ArrayPrototypePush, PromiseResolve,
   ArrayPrototypeShift, uncurryThis, ObjectGetPrototypeOf,
   PromisePrototypeThen, TypeError: TypeErr, String: Str, ReflectApply, ObjectFreeze, ArrayPrototypeIndexOf,
-  ArrayPrototypeJoin, ArrayBufferIsView, ObjectPrototypeToString, Uint8Array: U8 } = primordials;
+  ArrayPrototypeJoin, ArrayBufferIsView, ObjectPrototypeToString, Uint8Array: U8, StringPrototypeCharCodeAt } = primordials;
+// captured before any worker code runs (it could replace the globals)
+const U16 = Uint16Array;
+const U32 = Uint32Array;
+const SAB = SharedArrayBuffer;
 
 const TypedArrayPrototypeSlice = uncurryThis(ObjectGetPrototypeOf(U8.prototype).slice);
 const TypedArrayPrototypeSubarray = uncurryThis(ObjectGetPrototypeOf(U8.prototype).subarray);
@@ -112,11 +116,66 @@ function settleWith(r, value) {
   if (r !== req || r.response !== null || r.error !== null) return;
   if (value instanceof Response) r.response = value;
   else r.error = errorInfo(new TypeErr("Incorrect type for Promise: the Promise did not resolve to 'Response'."));
+  if (r.lateArmed) answerLate(r);
 }
 
 function failWith(r, e) {
   if (r !== req || r.response !== null || r.error !== null) return;
   r.error = errorInfo(e);
+  if (r.lateArmed) answerLate(r);
+}
+
+// ---- late answers -------------------------------------------------------------
+// An async fetch handler (most Workers code) resolves its Response in the microtasks that run just after the call
+// that ran it (dispatch, or the poll that delivered what it awaited) has returned "pending". Rather than make the
+// host call in again to collect it, JS leaves the state that call would get in the late buffer: a
+// SharedArrayBuffer of LATE_SIZE bytes, a 32-bit count of UTF-16 code units, then the state's JSON text. The host
+// reads it once the isolate's thread sleeps (no JS running), and zeroes the count to say it took it; if it did
+// not (the thread was still busy), its next poll gets the state instead. A "pending" state says `late: true`
+// when such an answer may come.
+const LATE_SIZE = 64 * 1024;
+let late = null;
+let lateJson = null; // the state left in the late buffer, until it is known to be taken
+
+/** The late buffer (made once; the host reads its address from it). */
+bridge.late = function lateBuffer() {
+  if (late === null) late = new SAB(LATE_SIZE);
+  return late;
+};
+
+function answerLate(r) {
+  r.lateArmed = false;
+  if (late === null) return;
+  const json = JSONStringify(settle(state(true)));
+  if (4 + 2 * json.length > LATE_SIZE) { // too long for the buffer: the next poll returns it
+    lateJson = json;
+    return;
+  }
+  const units = new U16(late, 4, json.length);
+  for (let i = 0; i < json.length; i++) units[i] = StringPrototypeCharCodeAt(json, i);
+  new U32(late, 0, 1)[0] = json.length;
+  lateJson = json;
+}
+
+/** A late answer the host has not taken (it polled instead), or null; either way the slot is empty after. */
+function untakenLate() {
+  if (lateJson === null) return null;
+  const json = lateJson;
+  lateJson = null;
+  const count = new U32(late, 0, 1);
+  if (count[0] === 0 && 4 + 2 * json.length <= LATE_SIZE) return null; // taken
+  count[0] = 0;
+  return json;
+}
+
+/** A state about to go to the host: a pending one with no ops to start arms the late answer, any other disarms
+ * it (the host writes the next poll into the exchange buffer only after a state that did not say `late`, when no
+ * late answer can be writing there). */
+function armLate(st) {
+  const armed = st.s === "pending" && req !== null && late !== null && st.ops.length === 0;
+  if (req !== null) req.lateArmed = armed;
+  if (armed) st.late = true;
+  return st;
 }
 
 function settleFrom(r, value) {
@@ -185,6 +244,7 @@ function finishInternal() {
 }
 
 bridge.dispatch = function dispatch(reqJson) {
+  untakenLate();
   if (req !== null) finishInternal();
   return dispatchMessage(JSONParse(reqJson), 0);
 };
@@ -192,6 +252,7 @@ bridge.dispatch = function dispatch(reqJson) {
 /** The usual way in: the request waits in the exchange buffer of `size` bytes (see takeMessage). */
 bridge.dispatchExchanged = function dispatchExchanged(size) {
   const taken = takeMessage(size);
+  untakenLate();
   if (req !== null) finishInternal();
   const msg = JSONParse(taken.json);
   msg.xsize = size;
@@ -230,7 +291,7 @@ function dispatchMessage(msg, bodyAt) {
   } catch (e) {
     failWith(r, e);
   }
-  return JSONStringify(settle(state(true)));
+  return JSONStringify(armLate(settle(state(true))));
 }
 
 /** The next part of an upload that is still arriving (host op op_body_read). */
@@ -262,11 +323,13 @@ bridge.pollExchanged = function pollExchanged(size) {
 
 function pollMessage(msg) {
   setNow(msg.now);
-  if (req === null) return JSONStringify({ s: "idle", logs: takeLogs() });
   let activity = 0;
-  if (msg.results && msg.results.length) activity += deliverResults(msg.results);
+  if (req !== null && msg.results && msg.results.length) activity += deliverResults(msg.results);
+  const untaken = untakenLate();
+  if (untaken !== null) return untaken;
+  if (req === null) return JSONStringify({ s: "idle", logs: takeLogs() });
   activity += runDueTimers(reportUncaught);
-  return JSONStringify(settle(state(activity > 0)));
+  return JSONStringify(armLate(settle(state(activity > 0))));
 }
 
 /**
@@ -304,6 +367,7 @@ bridge.warm = function warm() {
 };
 
 bridge.finish = function finish() {
+  untakenLate();
   finishInternal();
   return JSONStringify({ logs: takeLogs() });
 };

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -497,6 +498,47 @@ async def test_a_request_crosses_in_the_exchange_buffer_whatever_its_headers(iso
         assert result.outcome is Outcome.OK
         assert json.loads(result.body) == {"tag": tag, "body": body.decode(), "url": "https://worker.example/p?q=1"}
         await isolate.finish(wall_ms=1000)
+
+
+async def test_an_async_handler_is_answered_without_a_second_call(isolate: JsIsolate) -> None:
+    # its Response resolves in the microtasks after dispatch returned "pending": JS leaves the state in the late
+    # buffer and the host takes it there, rather than calling in again to poll for it
+    await load(isolate, "export default { async fetch(r) { return new Response('late ' + new URL(r.url).pathname); } }")
+    calls = 0
+    start = isolate._v8.start
+
+    def counted(code: str) -> Any:
+        nonlocal calls
+        calls += 1
+        return start(code)
+
+    isolate._v8.start = counted  # type: ignore[method-assign]
+    one_call = 0
+    for i in range(20):
+        before = calls
+        result = await isolate.fetch(request(f"/{i}"), wall_ms=1000)
+        assert (result.outcome, result.body) == (Outcome.OK, f"late /{i}".encode())
+        one_call += calls - before == 1
+        if isolate.finish_if_quiet() is None:
+            await isolate.finish(wall_ms=1000)
+    assert one_call >= 10  # (a request whose microtasks were still running when the host looked is polled for)
+
+
+async def test_a_late_answer_the_host_did_not_take_comes_with_the_poll(isolate: JsIsolate) -> None:
+    # the microtasks keep the thread busy after the Response resolved: the host polls, and gets that very answer
+    await load(isolate, """export default { async fetch(r) {
+      const body = "x".repeat(100000) + new URL(r.url).pathname;
+      let spin = 0;  // after the answer is left, ~30 ms more of microtasks (the clock stands still inside a call)
+      Promise.resolve().then(() => Promise.resolve()).then(() => { for (let i = 0; i < 3e7; i++) spin += i; });
+      return new Response(body, { headers: { "x-late": "yes" } });
+    } }""")
+    for i in range(3):
+        result = await isolate.fetch(request(f"/{i}"), wall_ms=2000)
+        assert result.outcome is Outcome.OK
+        assert result.body == b"x" * 100000 + f"/{i}".encode()
+        assert ("x-late", "yes") in result.headers
+        if isolate.finish_if_quiet() is None:
+            await isolate.finish(wall_ms=1000)
 
 
 async def test_a_worker_replacing_the_exchange_buffer_harms_nobody(isolate: JsIsolate) -> None:
