@@ -107,6 +107,7 @@ class Scenario:
 
 SCENARIOS = [
     Scenario("hello", "hello JSON", "/"),
+    Scenario("hello-async", "hello JSON, async fetch()", "/"),
     Scenario("echo", "echo/transform 16 KB JSON POST", "/echo", lua="post.lua"),
     Scenario("sha256", "SHA-256 of 1 MiB in plain JS", None, limits={"cpu_ms": 5000}),
     Scenario("stream", "1 MiB streamed (16 x 64 KiB)", "/stream"),
@@ -370,7 +371,7 @@ def check(target: Target, scenario: Scenario, post_body: bytes) -> None:
     else:
         r = httpx.get(target.url, headers=headers, timeout=30)
         assert r.status_code == 200, (target.server, scenario.key, r.status_code, r.text[:300])
-        if scenario.key == "hello":
+        if scenario.key in ("hello", "hello-async"):
             assert r.json() == {"hello": "world"}, (target.server, r.text)
         elif scenario.key == "sha256":
             assert r.json() == {"sha256": SHA256_OF_INPUT}, (target.server, r.text)
@@ -657,12 +658,14 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
             ratio = "" if server == "edgeworker" else (f"{ew_row.rps / row.rps:.2f}" if row.rps else "—")
             print(f"| {s.title} | {server} | {row.line()} | {ratio} |")
     hello_ew = results[("hello", "edgeworker")].rps
+    async_ratio = results[("hello-async", "edgeworker")].rps / results[("hello-async", "workerd")].rps
     print()
     print(
         f"- same-run ratios, hello JSON: edgeworker / workerd **{hello_ew / results[('hello', 'workerd')].rps:.2f}**, "
         f"edgeworker / Starlette **{hello_ew / results[('hello', 'starlette')].rps:.2f}**; "
         f"`--isolate-hosts 1` / default {results[('hello', 'edgeworker --isolate-hosts 1')].rps / hello_ew:.2f}; "
-        f"`--processes 2` / default {results[('hello', 'edgeworker --processes 2')].rps / hello_ew:.2f}"
+        f"`--processes 2` / default {results[('hello', 'edgeworker --processes 2')].rps / hello_ew:.2f}; "
+        f"async hello: edgeworker / workerd **{async_ratio:.2f}**"
     )
     print(
         f"- {args.workers:,} workers round-robin (edgeworker only: workerd would need one service per worker "
