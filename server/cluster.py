@@ -113,7 +113,7 @@ class SlotBook:
         head = queue[0] is ask
         queue.remove(ask)
         if not queue:
-            del self.waiting[ask.worker]
+            self.waiting.pop(ask.worker, None)
         elif head and self.on_wait is not None:  # a different process may wait first now
             self.on_wait(ask.worker, queue[0].process)
         return True
@@ -142,17 +142,22 @@ class SlotBook:
     def _grant(self, ask: _Ask) -> None:
         self.counts[ask.worker] += 1
         self.held[ask.process][ask.worker] += 1
-        ask.answer(True)
+        ask.answer(True)  # (may come back in: give() of a slot withdrawn meanwhile)
 
     def _serve(self, worker: str) -> None:
         queue = self.waiting.get(worker)
-        granted = False
+        granted: list[_Ask] = []
         while queue and self.counts[worker] < queue[0].cap:
-            self._grant(queue.popleft())
-            granted = True
+            ask = queue.popleft()
+            self.counts[worker] += 1
+            self.held[ask.process][worker] += 1
+            granted.append(ask)
         if queue is not None and not queue:
-            del self.waiting[worker]
-        elif queue and granted and self.on_wait is not None:  # the slots went round: the next ask needs one shed
+            self.waiting.pop(worker, None)
+        for ask in granted:  # the books are straight before anyone is told: an answer may come back in
+            ask.answer(True)
+        queue = self.waiting.get(worker)
+        if granted and queue and self.on_wait is not None:  # the slots went round: the next ask needs one shed
             self.on_wait(worker, queue[0].process)
 
 
@@ -253,6 +258,8 @@ class Cluster:
             self._frame(child, header, body)
 
         def on_close(exc: Exception | None) -> None:
+            if exc is not None and not self._stopping:
+                log.error("the link to node process %d failed: %r", child.index, exc, exc_info=exc)
             self._lost(child)
 
         async def connect() -> None:
@@ -477,10 +484,8 @@ def sum_samples(families: list[list[Any]]) -> bytes:
 
 
 async def _run_process(ctl_fd: int, data_fd: int) -> int:
-    import uvicorn
-
     from edgeworker.server.app import build_app
-    from edgeworker.server.node import Node, _Server
+    from edgeworker.server.node import Node, http_server
 
     loop = asyncio.get_running_loop()
     init: asyncio.Future[tuple[NodeSettings, int, str]] = loop.create_future()
@@ -531,16 +536,7 @@ async def _run_process(ctl_fd: int, data_fd: int) -> int:
     node_box.append(node)
     for header, body in early:
         handle(header, body)
-    config = uvicorn.Config(
-        build_app(node),
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
-        server_header=False,
-        proxy_headers=False,
-    )
-    server = _Server(config)
+    server = http_server(build_app(node), settings)
     serving = loop.create_task(server.serve(sockets=[data_sock]))
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

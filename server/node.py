@@ -513,6 +513,21 @@ class _Server(uvicorn.Server):
         yield
 
 
+def http_server(app: Any, settings: NodeSettings) -> _Server:
+    """A data plane's or the admin API's uvicorn server."""
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
+        server_header=False,
+        # the node sees the socket's peer: X-Forwarded-For from a client is not trusted
+        proxy_headers=False,
+    )
+    return _Server(config)
+
+
 def _bind(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -581,17 +596,7 @@ async def serve_node(
         if admin_sock is not None:
             pairs.append((build_admin_app(node), admin_sock, "admin API"))
         for app, sock, what in pairs:
-            config = uvicorn.Config(
-                app,
-                log_level="warning",
-                access_log=False,
-                lifespan="off",
-                timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
-                server_header=False,
-                # the node sees the socket's peer: X-Forwarded-For from a client is not trusted
-                proxy_headers=False,
-            )
-            server = _Server(config)
+            server = http_server(app, settings)
             servers.append(server)
             tasks.append(loop.create_task(server.serve(sockets=[sock])))
             log.info("%s on %s", what, _url(sock))

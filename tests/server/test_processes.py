@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from edgeworker.server.cluster import SlotBook, _Ask
 from tests.conftest import fixture_script
 from tests.utils import NodeProcess
 
@@ -171,6 +172,45 @@ async def test_a_front_process_that_dies_is_replaced(tmp_path: Path) -> None:
         assert node.wait_for_output(f"node process 1 (pid {fronts[0]}) serving", 30)
         await node.deploy("steady", "export default { fetch() { return new Response('steady v2'); } }")
         assert {(await fresh_get(node, "steady.localhost")).text for _ in range(12)} == {"steady v2"}
+    finally:
+        assert node.stop() == 0
+
+
+def test_the_slot_book_keeps_count_when_an_answer_gives_the_slot_back() -> None:
+    # a process that stopped waiting gets its grant and gives it straight back, from inside the grant
+    book = SlotBook()
+    answers: list[tuple[int, bool]] = []
+
+    def keep(process: int) -> _Ask:
+        return _Ask(process, "w", 1, lambda ok: answers.append((process, ok)))
+
+    def gives_back(ok: bool) -> None:
+        answers.append((2, ok))
+        book.give(2, "w")
+
+    assert book.ask(keep(1)) is True
+    assert book.ask(_Ask(2, "w", 1, gives_back)) is False
+    assert book.ask(keep(3)) is False
+    book.give(1, "w")  # 2 gets it and gives it back at once; then 3 gets it
+    assert answers == [(1, True), (2, True), (3, True)]
+    assert book.counts["w"] == 1 and book.held[3]["w"] == 1 and not book.waiting
+
+
+async def test_many_clients_at_the_cap_all_get_answers(tmp_path: Path) -> None:
+    # more connections than the worker's isolate cap, over both processes: slots go back and forth between them
+    node = NodeProcess(tmp_path, "--processes", "2", "--max-isolates-per-worker", "4").start()
+    try:
+        await node.deploy("busy", "export default { async fetch() { return new Response('ok'); } }")
+        (child,) = front_processes(node)
+
+        async def client() -> list[int]:
+            async with httpx.AsyncClient(base_url=node.data_url, timeout=30) as c:
+                return [(await c.get("/", headers={"host": "busy.localhost"})).status_code for _ in range(25)]
+
+        results = await asyncio.gather(*(client() for _ in range(24)))
+        assert {s for r in results for s in r} == {200}
+        assert front_processes(node) == [child]  # nothing went wrong between the processes
+        assert "exited with code" not in node.output
     finally:
         assert node.stop() == 0
 
