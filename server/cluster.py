@@ -48,6 +48,7 @@ log = logging.getLogger("edgeworker.cluster")
 READY_TIMEOUT_S = 60.0
 ANSWER_TIMEOUT_S = 10.0
 RESTART_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0)
+SHED_DELAY_S = 0.05  # how long an ask for a worker's slot waits before a holder is asked to give one up
 
 
 def auto_processes(cpus: int) -> int:
@@ -186,7 +187,8 @@ class Cluster:
         self.settings = settings
         self.data_sock = data_sock
         self.deny_egress = deny_egress
-        self.book = SlotBook(on_wait=self._shed)
+        self.book = SlotBook(on_wait=self._shed_soon)
+        self._shed_timers: dict[str, asyncio.TimerHandle] = {}
         self.children = [_Child(i) for i in range(1, settings.processes)]
         self._mids = itertools.count(1)
         self._stopping = False
@@ -216,6 +218,23 @@ class Cluster:
         if self.node.pool.strike(worker, version):
             for child in self.children:
                 self._send(child, {"t": "quarantine", "worker": worker, "version": version})
+
+    def _shed_soon(self, worker: str, besides: int) -> None:
+        """Asks for a slot of ``worker`` wait: if one still does in SHED_DELAY_S, a holder sheds an isolate. Most
+        asks end sooner (the asking process's own isolate of the worker comes free in a millisecond or two), and
+        an isolate shed at once would be one made again, about 20 ms of CPU, as the load moves back."""
+        if worker in self._shed_timers:
+            return
+
+        def due() -> None:
+            del self._shed_timers[worker]
+            queue = self.book.waiting.get(worker)
+            if queue:
+                self._shed(worker, queue[0].process)
+                if len(queue) > 1:  # and again for the next one, if it still waits then
+                    self._shed_soon(worker, queue[0].process)
+
+        self._shed_timers[worker] = asyncio.get_running_loop().call_later(SHED_DELAY_S, due)
 
     def _shed(self, worker: str, besides: int) -> None:
         for process in self.book.holders(worker, besides):
@@ -325,6 +344,9 @@ class Cluster:
                 proc.wait()
         for task in list(self._tasks):
             task.cancel()
+        for timer in self._shed_timers.values():
+            timer.cancel()
+        self._shed_timers.clear()
         for child in self.children:
             if child.sock is not None:
                 child.sock.close()
