@@ -34,7 +34,9 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime" / "dist"
 SCRIPT_NAME = "worker.js"
 NEVER_RESPONDED_MESSAGE = "The script will never generate a response."
 _U32 = struct.Struct("<I")
-LATE_LOOKS = 4  # looks at the isolate's thread for a late answer, a loop turn apart (see _late_answer)
+# How long the host looks for a late answer (see _late_answer) before it polls instead: a little more than the
+# microtasks that make one take on a cold isolate, and less than the poll would cost.
+LATE_WAIT_S = 0.0003
 EXCHANGE_MAX = 1024 * 1024  # 00_infra.js: bodies up to this size cross in the isolate's exchange buffer
 
 # V8 runs single-threaded (one thread per isolate: its CPU clock is the isolate's CPU time), and, as on Workers,
@@ -807,12 +809,11 @@ class JsIsolate:
         then a poll gets it. Saves a call into the isolate for most async handlers."""
         if self._late is None:
             return None
-        for _ in range(LATE_LOOKS):  # usually done by now; if not, let the loop turn (other requests go on)
-            if self.quiet():
-                break
+        give_up = time.perf_counter() + LATE_WAIT_S
+        while not self.quiet():  # usually done by now; if not, let the loop turn (other requests go on) a while
+            if time.perf_counter() > give_up:
+                return None
             await asyncio.sleep(0)
-        else:
-            return None
         if self._closed:
             return None
         count = int.from_bytes(self._late.read(4), "little")

@@ -500,9 +500,13 @@ async def test_a_request_crosses_in_the_exchange_buffer_whatever_its_headers(iso
         await isolate.finish(wall_ms=1000)
 
 
-async def test_an_async_handler_is_answered_without_a_second_call(isolate: JsIsolate) -> None:
+async def test_an_async_handler_is_answered_without_a_second_call(
+    isolate: JsIsolate, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # its Response resolves in the microtasks after dispatch returned "pending": JS leaves the state in the late
-    # buffer and the host takes it there, rather than calling in again to poll for it
+    # buffer and the host takes it there, rather than calling in again to poll for it. (The host gives up looking
+    # after LATE_WAIT_S; on a loaded machine the microtasks can take longer, so the test gives it more time.)
+    monkeypatch.setattr(engine, "LATE_WAIT_S", 0.05)
     await load(isolate, "export default { async fetch(r) { return new Response('late ' + new URL(r.url).pathname); } }")
     calls = 0
     start = isolate._v8.start
@@ -521,7 +525,7 @@ async def test_an_async_handler_is_answered_without_a_second_call(isolate: JsIso
         one_call += calls - before == 1
         if isolate.finish_if_quiet() is None:
             await isolate.finish(wall_ms=1000)
-    assert one_call >= 10  # (a request whose microtasks were still running when the host looked is polled for)
+    assert one_call >= 18  # (the first requests of a cold isolate may still be polled for)
 
 
 async def test_a_late_answer_the_host_did_not_take_comes_with_the_poll(isolate: JsIsolate) -> None:
