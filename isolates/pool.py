@@ -96,9 +96,9 @@ class NodeWide(Protocol):
     """What the node's processes share when it runs several (server/cluster.py): each worker's isolate cap counts
     across them, and crash strikes add up to one quarantine. A single-process node has none of this."""
 
-    def take(self, worker: str, cap: int) -> asyncio.Future[bool]:
-        """A slot for one more isolate of ``worker`` under ``cap`` node-wide: True once granted, False if refused.
-        Cancelling the future gives the slot back (or withdraws the ask)."""
+    def take(self, worker: str, cap: int, have: int) -> asyncio.Future[bool]:
+        """A slot for one more isolate of ``worker`` under ``cap`` node-wide (``have``: how many this process holds):
+        True once granted, False if refused. Cancelling the future gives the slot back (or withdraws the ask)."""
         ...
 
     def give(self, worker: str) -> None:
@@ -503,13 +503,14 @@ class IsolatePool:
             self.quarantined.add((worker, version))
             self._wake_all()
 
-    def shed(self, worker: str) -> None:
+    def shed(self, worker: str, idle_only: bool = False) -> None:
         """Another process of the node needs a slot of this worker, all of which are taken: one of our isolates of
-        it goes, an idle one now, else the next to finish its request."""
+        it goes, an idle one now, else (unless ``idle_only``: the asker has isolates of its own to wait for) the
+        next to finish its request."""
         idle = self._idle.get((worker, self._live.get(worker, -1)))
         if idle:
             self._dispose(idle.popleft(), "shed")
-        else:  # (with none yet, a slot granted to us may be on its way: its isolate goes after its request)
+        elif not idle_only:  # (with none yet, a slot granted to us may be on its way: its isolate goes after it)
             self._shed.add(worker)
 
     def _isolate_gone(self, iso: Isolate, reason: str) -> None:
@@ -748,7 +749,7 @@ class IsolatePool:
         """A node-wide slot for one more isolate of ``worker``: True, False (none within the queue timeout), or
         None when an isolate of ours came free first (the ask is withdrawn)."""
         assert self.node_wide is not None
-        lease = self.node_wide.take(worker, cap)
+        lease = self.node_wide.take(worker, cap, self._per_worker.get(worker, 0))
         freed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters[worker].append(freed)
         try:

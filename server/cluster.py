@@ -85,6 +85,7 @@ class _Ask:
     worker: str
     cap: int
     answer: Any  # a callable(bool) that delivers the grant
+    have: int = 0  # isolates of the worker the asking process holds (it can also wait for one of those)
 
 
 @dataclass
@@ -196,7 +197,7 @@ class Cluster:
 
     # the primary's own pool uses the book directly (process 0)
 
-    def take(self, worker: str, cap: int) -> asyncio.Future[bool]:
+    def take(self, worker: str, cap: int, have: int) -> asyncio.Future[bool]:
         fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
         def answer(ok: bool) -> None:
@@ -206,7 +207,7 @@ class Cluster:
             else:
                 fut.set_result(ok)
 
-        ask = _Ask(0, worker, cap, answer)
+        ask = _Ask(0, worker, cap, answer, have)
         if not self.book.ask(ask):
             fut.add_done_callback(lambda f: f.cancelled() and self.book.withdraw(ask))
         return fut
@@ -230,18 +231,23 @@ class Cluster:
             del self._shed_timers[worker]
             queue = self.book.waiting.get(worker)
             if queue:
-                self._shed(worker, queue[0].process)
+                self._shed(worker, queue[0].process, idle_only=queue[0].have > 0)
                 if len(queue) > 1:  # and again for the next one, if it still waits then
                     self._shed_soon(worker, queue[0].process)
 
         self._shed_timers[worker] = asyncio.get_running_loop().call_later(SHED_DELAY_S, due)
 
-    def _shed(self, worker: str, besides: int) -> None:
-        for process in self.book.holders(worker, besides):
-            if process == 0:
-                self.node.pool.shed(worker)
-            else:
-                self._send(self.children[process - 1], {"t": "shed", "worker": worker})
+    def _shed(self, worker: str, besides: int, idle_only: bool) -> None:
+        """One isolate of ``worker`` goes, from the process that holds most of its slots (not the one asking): an
+        idle one, or with ``idle_only`` false (the asker has none of its own to wait for) the next to finish."""
+        holders = self.book.holders(worker, besides)
+        if not holders:
+            return
+        process = max(holders, key=lambda p: self.book.held[p].get(worker, 0))
+        if process == 0:
+            self.node.pool.shed(worker, idle_only)
+        else:
+            self._send(self.children[process - 1], {"t": "shed", "worker": worker, "idle_only": idle_only})
 
     # -- life cycle
 
@@ -372,7 +378,7 @@ class Cluster:
                 child.asks.pop(ask_id, None)
                 self._send(child, {"t": "granted", "ask": ask_id, "ok": ok})
 
-            ask = _Ask(child.index, worker, int(header["cap"]), answer)
+            ask = _Ask(child.index, worker, int(header["cap"]), answer, int(header.get("have", 0)))
             child.asks[ask_id] = ask
             self.book.ask(ask)
         elif kind == "withdraw":
@@ -436,7 +442,7 @@ class _Remote:
         self._asks: dict[int, tuple[asyncio.Future[bool], str]] = {}
         self._ids = itertools.count(1)
 
-    def take(self, worker: str, cap: int) -> asyncio.Future[bool]:
+    def take(self, worker: str, cap: int, have: int) -> asyncio.Future[bool]:
         ask_id = next(self._ids)
         fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._asks[ask_id] = (fut, worker)
@@ -446,7 +452,7 @@ class _Remote:
                 self.link.send({"t": "withdraw", "ask": ask_id})
 
         fut.add_done_callback(withdrawn)
-        self.link.send({"t": "take", "worker": worker, "cap": cap, "ask": ask_id})
+        self.link.send({"t": "take", "worker": worker, "cap": cap, "have": have, "ask": ask_id})
         return fut
 
     def granted(self, ask_id: int, ok: bool) -> None:
@@ -538,7 +544,7 @@ async def _run_process(ctl_fd: int, data_fd: int) -> int:
         elif kind == "quarantine":
             node.pool.quarantine(str(header["worker"]), int(header["version"]))
         elif kind == "shed":
-            node.pool.shed(str(header["worker"]))
+            node.pool.shed(str(header["worker"]), bool(header.get("idle_only")))
         elif kind == "metrics":
             link.send({"t": "ok", "mid": header.get("mid", 0)}, _ipc.dumps(samples(node.metrics_registry)))
 
