@@ -751,15 +751,18 @@ class JsIsolate:
 
     # -- the poll loop
 
-    async def _exchanged(self, name: str, message: dict[str, Any], body: bytes, deadline: float) -> str:
+    async def _exchanged(
+        self, name: str, message: dict[str, Any], body: bytes, deadline: float, in_source: bool = False
+    ) -> str:
         """The call of bridge function ``name`` (dispatch or poll) with ``message`` (and a request's ``body``): the
         message waits in the exchange buffer as ASCII JSON behind its length, the body behind it, so that the call's
         source is the same every time and V8 compiles it once (a source with the message in it cost ~10 µs of
-        compiling, and its garbage, per call). A message that does not fit goes in the source, the body as latin-1."""
+        compiling, and its garbage, per call). A message that does not fit, or with ``in_source``, goes in the
+        source, the body as latin-1."""
         head = dumps(message)
         if not head.isascii():  # the JS side reads the message as ASCII (a header value above U+007F)
             head = json.dumps(message).encode()
-        if 4 + len(head) + len(body) <= EXCHANGE_MAX:
+        if not in_source and 4 + len(head) + len(body) <= EXCHANGE_MAX:
             buffer = await self._exchange_buffer(4 + len(head) + len(body), deadline)
             buffer.write(_U32.pack(len(head)) + head)
             if body:
@@ -796,11 +799,9 @@ class JsIsolate:
                 ok, value = task.result()
                 results.append({"id": op_id, "ok": ok, "value": value})
         self._request.charge_host(self._op_ctx.cpu_seconds)
+        # after a "late" state, a late answer's body may be in the exchange buffer: the message goes in the source
         poll_message = {"now": time.time() * 1000, "results": results}
-        if state.get("late"):  # a late answer's body may be in the exchange buffer: the message goes in the source
-            poll = f"__edgeworker.poll({_js_string(dumps(poll_message).decode())})"
-        else:
-            poll = await self._exchanged("poll", poll_message, b"", deadline)
+        poll = await self._exchanged("poll", poll_message, b"", deadline, in_source=bool(state.get("late")))
         return dict(await self._call(poll, deadline))
 
     async def _late_answer(self) -> dict[str, Any] | None:

@@ -716,10 +716,7 @@ class IsolatePool:
                     if leased is None:
                         continue  # one of our own isolates of it came free meanwhile
                     if not leased:
-                        raise Overloaded(
-                            f"no isolate of worker {script.name!r} became free within "
-                            f"{self.settings.queue_timeout_s:g}s"
-                        )
+                        raise self._overloaded(script.name)
                 if self._total >= self.settings.max_isolates:
                     self._evict_one()
                 if self._total < self.settings.max_isolates or self._spares:
@@ -735,15 +732,16 @@ class IsolatePool:
                     self.node_wide.give(script.name)  # at our share of the node's cap after all
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise Overloaded(
-                    f"no isolate of worker {script.name!r} became free within {self.settings.queue_timeout_s:g}s"
-                )
+                raise self._overloaded(script.name)
             fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiters[script.name].append(fut)
             try:
                 await asyncio.wait_for(fut, remaining)
             except TimeoutError:
                 pass
+
+    def _overloaded(self, worker: str) -> Overloaded:
+        return Overloaded(f"no isolate of worker {worker!r} became free within {self.settings.queue_timeout_s:g}s")
 
     async def _lease(self, worker: str, cap: int, deadline: float) -> bool | None:
         """A node-wide slot for one more isolate of ``worker``: True, False (none within the queue timeout), or

@@ -518,8 +518,7 @@ async def _run_process(ctl_fd: int, data_fd: int) -> int:
     loop = asyncio.get_running_loop()
     init: asyncio.Future[tuple[NodeSettings, int, str]] = loop.create_future()
     gone: asyncio.Future[None] = loop.create_future()
-    node_box: list[Node] = []
-    remote_box: list[_Remote] = []
+    up = False  # the node is started: frames are handled as they come (before, they wait in `early`)
     early: list[tuple[dict[str, Any], bytes]] = []
 
     def on_frame(header: dict[str, Any], body: bytes) -> None:
@@ -528,16 +527,15 @@ async def _run_process(ctl_fd: int, data_fd: int) -> int:
             if not init.done():
                 init.set_result(pickle.loads(body))
             return
-        if not node_box:  # before the node is up: handled once it is (it reads the store then anyway)
+        if not up:  # before the node is up: handled once it is (it reads the store then anyway)
             early.append((header, body))
             return
         handle(header, body)
 
-    def handle(header: dict[str, Any], body: bytes) -> None:
-        node = node_box[0]
+    def handle(header: dict[str, Any], body: bytes) -> None:  # (node and remote are set by then)
         kind = header.get("t")
         if kind == "granted":
-            remote_box[0].granted(int(header["ask"]), bool(header["ok"]))
+            remote.granted(int(header["ask"]), bool(header["ok"]))
         elif kind == "live":
             node.refresh(str(header["worker"]))
             link.send({"t": "ok", "mid": header.get("mid", 0)})
@@ -559,9 +557,8 @@ async def _run_process(ctl_fd: int, data_fd: int) -> int:
     node.pool.deny_egress = deny_egress
     remote = _Remote(link)
     node.pool.node_wide = remote
-    remote_box.append(remote)
     await node.start()
-    node_box.append(node)
+    up = True
     for header, body in early:
         handle(header, body)
     server = http_server(build_app(node), settings)
