@@ -196,10 +196,10 @@ class SharedBuffer:
             raise ValueError(f"{len(data)} bytes at {at} do not fit a shared buffer of {self.size}")
         ctypes.memmove(self.address + at, data, len(data))
 
-    def read(self, n: int) -> bytes:
-        if n > self.size:
-            raise ValueError(f"cannot read {n} bytes from a shared buffer of {self.size}")
-        return ctypes.string_at(self.address, n)
+    def read(self, n: int, at: int = 0) -> bytes:
+        if n < 0 or at < 0 or at + n > self.size:
+            raise ValueError(f"cannot read {n} bytes at {at} from a shared buffer of {self.size}")
+        return ctypes.string_at(self.address + at, n)
 
 
 def _value(raw: Any) -> Any:

@@ -34,6 +34,12 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime" / "dist"
 SCRIPT_NAME = "worker.js"
 NEVER_RESPONDED_MESSAGE = "The script will never generate a response."
 _U32 = struct.Struct("<I")
+_U32x2 = struct.Struct("<II")
+BATCH_MAX = 64  # 00_infra.js: requests in one batch
+# JS starts no request of a batch once the batch has run for more than BATCH_MS by its engine clock, which counts
+# whole milliseconds (so under BATCH_MS + 1). The batch's CPU budget is one request's limit and that much more: a
+# request stopped by it used its own limit itself.
+BATCH_MS = int(os.environ.get("EDGEWORKER_BATCH_MS") or 1)
 # How long the host looks for a late answer (see _late_answer) before it polls instead: a little more than the
 # microtasks that make one take on a cold isolate, and less than the poll would cost.
 LATE_WAIT_S = 0.0003
@@ -96,6 +102,19 @@ class FetchResult:
     stream: bool = False  # the body follows: JsIsolate.read_stream()
     length: int | None = None  # a streamed body's declared length (a FixedLengthStream's), if it has one
     subrequest_limit_hit: bool = False  # a fetch() was refused: too many subrequests
+
+
+@dataclass
+class Batch:
+    """What :meth:`JsIsolate.fetch_batch` did with its requests, in order: ``answered`` finished; the next one,
+    if any ran, ended as ``last`` (stopped by a limit, or still running and driven on to its response, as
+    :meth:`JsIsolate.fetch` would return it); the ones after never started (``ran`` counts those that did).
+    ``condemned``: every request that ran has its answer, but the isolate went over a limit and is gone."""
+
+    answered: list[FetchResult] = field(default_factory=list)
+    ran: int = 0
+    last: FetchResult | None = None
+    condemned: Outcome | None = None
 
 
 class StreamFailed(Exception):
@@ -311,6 +330,7 @@ class JsIsolate:
         self.stream_logs: list[LogLine] = []
         self._request = RequestEnforcer(lambda: 0.0, None)  # the current request's (or startup's) CPU scope
         self._op_ctx = OpContext()  # the current request's state for its ops (subrequests, host CPU)
+        self._salvage: Callable[[], None] | None = None
 
     @classmethod
     async def create(cls, *, memory_mb: int, nice: int = 0, warm: bool = False) -> JsIsolate:
@@ -351,6 +371,9 @@ class JsIsolate:
         isolate takes milliseconds, which a host serving other isolates should not wait for)."""
         if self._closed:
             return
+        if self._salvage is not None:  # a batch reads what its call answered before the isolate's memory goes
+            salvage, self._salvage = self._salvage, None
+            salvage()
         self._closed = True
         self.closed_at = time.monotonic()
         for task in self._ops.values():
@@ -459,8 +482,9 @@ class JsIsolate:
 
     # -- calls into JS
 
-    async def _call(self, code: str, deadline: float) -> Any:
-        """Evaluates `code` (which returns a JSON string) with a wall-clock deadline; parses the result."""
+    async def _call(self, code: str, deadline: float, checks: bool = True) -> Any:
+        """Evaluates `code` (which returns a JSON string) with a wall-clock deadline; parses the result. Without
+        ``checks`` the caller looks at the memory and CPU limits after the call itself (:meth:`_over_limit`)."""
         if self._closed:
             raise RuntimeError("the isolate is closed")
         if deadline - time.monotonic() <= 0:
@@ -491,15 +515,20 @@ class JsIsolate:
             if self._watchdog is not None:
                 self._watchdog.cancel()
                 self._watchdog = None
-        if self._v8.hard_memory_limit_reached():
+        if checks and (outcome := self._over_limit()) is not None:
             self.close()
-            raise _Condemned(Outcome.EXCEEDED_MEMORY)
+            raise _Condemned(outcome)
+        return loads(raw) if isinstance(raw, str) else raw
+
+    def _over_limit(self) -> Outcome | None:
+        """After a call: the limit the isolate went over (its heap cap, the request's CPU budget), if any."""
+        if self._v8.hard_memory_limit_reached():
+            return Outcome.EXCEEDED_MEMORY
         try:
             self._request.check()
         except LimitExceeded as exc:
-            self.close()
-            raise _Condemned(exc.outcome) from None
-        return loads(raw) if isinstance(raw, str) else raw
+            return exc.outcome
+        return None
 
     def _watch(self, call: asyncio.Future[Any], deadline: float, fresh: bool = True) -> None:
         """The call's watchdog: it wakes when the request's CPU budget or its wall time could be used up, and
@@ -569,8 +598,9 @@ class JsIsolate:
         result.subrequest_limit_hit = self._op_ctx.subrequest_limit_hit
         return result
 
-    async def _fetch(self, req: HttpRequest, wall_ms: int) -> FetchResult:
-        deadline = time.monotonic() + wall_ms / 1000
+    @staticmethod
+    def _message(req: HttpRequest) -> dict[str, Any]:
+        """A request as the runtime's dispatch takes it (its body travels beside it)."""
         message = {
             "id": req.request_id,
             "method": req.method,
@@ -582,7 +612,12 @@ class JsIsolate:
             "seed": _entropy(),
             "cf": req.cf,
         }
-        logs: list[LogLine] = []
+        if req.body:
+            message["bodyLen"] = len(req.body)
+        return message
+
+    def _open(self, req: HttpRequest) -> None:
+        """The host side of a request that starts running in the isolate."""
         for task in self._ops.values():  # a previous request that was never finished: its ops are void
             task.cancel()
         self._ops.clear()
@@ -590,12 +625,111 @@ class JsIsolate:
         self._op_ctx = OpContext(request_id=req.request_id, depth=self._depth, body_queue=req.body_stream)
         if self._subrequest_limit is not None:
             self._op_ctx.subrequest_limit = self._subrequest_limit
-        try:
+
+    async def fetch_batch(
+        self,
+        reqs: list[HttpRequest],
+        *,
+        wall_ms: int,
+        cpu_ms: int | None = None,
+        subrequests: int | None = None,
+        depth: int = 0,
+    ) -> Batch:
+        """Runs several requests for this worker in one call (``dispatchBatch`` in 90_dispatch.js): one after
+        another, each to its end while they can answer at once. The first that cannot is driven on here as
+        :meth:`fetch` would (:attr:`Batch.last`); those after it never start. Each request keeps its own wall and
+        CPU limits: JS starts no request after the batch has run for BATCH_MS, and the batch's CPU budget is
+        one request's and that time."""
+        self._start_cpu_budget(None if cpu_ms is None else cpu_ms + BATCH_MS + 1)
+        self._subrequest_limit = subrequests
+        self._depth = depth
+        self.stream_logs = []
+        deadline = time.monotonic() + wall_ms / 1000
+        parts = [_U32.pack(len(reqs))]
+        for req in reqs:
+            head = dumps(self._message(req))
+            if not head.isascii():  # the JS side reads the message as ASCII (a header value above U+007F)
+                head = json.dumps(self._message(req)).encode()
             body = req.body or b""
-            if body:
-                message["bodyLen"] = len(body)
-            state = await self._call(await self._exchanged("dispatch", message, body, deadline), deadline)
-            while True:
+            parts += (_U32x2.pack(len(head), len(body)), head, body)
+        data = b"".join(parts)
+        batch = Batch()
+        try:
+            buffer = await self._exchange_buffer(len(data), deadline)
+            buffer.write(data)
+            self._salvage = lambda: batch.answered.extend(_answers(buffer, salvaging=True))
+            try:
+                call = f"__edgeworker.dispatchBatch({buffer.size}, {BATCH_MS})"
+                out = await self._call(call, deadline, checks=False)
+                if out.get("late"):  # async handlers: the batch goes on in the microtasks after the call
+                    out = await self._late_answer()
+                    if out is None:  # still running, or a request waits for a timer: the poll ends the batch
+                        message = {"now": time.time() * 1000, "results": []}
+                        poll = await self._exchanged("poll", message, b"", deadline, in_source=True)
+                        out = await self._call(poll, deadline, checks=False)
+            finally:
+                self._salvage = None
+            if out.get("s") != "batch":
+                raise ValueError("a batch ended with something else than its end")
+            batch.answered = _answers(buffer)
+            batch.ran = int(out["ran"])
+            last = out["last"]
+            answered = len(batch.answered)
+            if not answered <= batch.ran <= len(reqs) or (last is None) != (batch.ran == answered):
+                raise ValueError("a batch's answer does not add up")
+            outcome = self._over_limit()
+            if outcome is not None:
+                self.close()
+                if last is not None:  # the request still running ran last: it went over the limit
+                    batch.last = FetchResult(outcome, condemned=True)
+                else:  # every request that ran has its answer; the isolate goes
+                    batch.condemned = outcome
+            elif last is not None:
+                self._open(reqs[batch.ran - 1])
+                batch.last = await self._drive(last, [], deadline)
+            else:
+                self._request_open = False
+        except _Condemned as c:  # stopped during the call: the request after those answered was running
+            batch.ran = len(batch.answered) + 1
+            batch.last = FetchResult(c.outcome, condemned=True)
+        except (JSEvalException, ValueError) as e:
+            batch.ran = len(batch.answered) + 1
+            error = e if isinstance(e, JSEvalException) else JSEvalException(f"Error: {e}")
+            batch.last = self._bridge_failed(error, [])
+        share = self.cpu_used_s() * 1000 / max(1, batch.ran)
+        for result in batch.answered:
+            result.cpu_ms = share
+        if batch.last is not None:
+            batch.last.cpu_ms = share
+            batch.last.subrequest_limit_hit = self._op_ctx.subrequest_limit_hit
+        return batch
+
+    async def _fetch(self, req: HttpRequest, wall_ms: int) -> FetchResult:
+        deadline = time.monotonic() + wall_ms / 1000
+        message = self._message(req)
+        self._open(req)
+        logs: list[LogLine] = []
+        try:
+            call = await self._exchanged("dispatch", message, req.body or b"", deadline)
+            return await self._drive(await self._call(call, deadline), logs, deadline)
+        except _Condemned as c:
+            return FetchResult(c.outcome, logs=logs, condemned=True)
+        except JSEvalException as e:
+            return self._bridge_failed(e, logs)
+
+    def _bridge_failed(self, e: JSEvalException, logs: list[LogLine]) -> FetchResult:
+        """The bridge itself failed: the isolate cannot be trusted."""
+        self.close()
+        err = _parse_v8_error(str(e))
+        return FetchResult(
+            Outcome.EXCEPTION, error=JsError(err.name, err.message, err.stack), logs=logs, condemned=True
+        )
+
+    async def _drive(self, first: dict[str, Any], logs: list[LogLine], deadline: float) -> FetchResult:
+        """Drives a request from the state its dispatch returned until its response is known."""
+        state: dict[str, Any] | None = first
+        try:
+            while state is not None:
                 logs += _logs(state)
                 kind = state["s"]
                 if kind in ("done", "error"):
@@ -617,20 +751,15 @@ class JsIsolate:
                     raise RuntimeError(f"unexpected state {kind!r} before the response")
                 answered = await self._late_answer() if state.get("late") else None
                 state = answered if answered is not None else await self._advance(state, deadline)
-                if state is None:
-                    result = FetchResult(
-                        Outcome.NEVER_RESPONDED, error=JsError("Error", NEVER_RESPONDED_MESSAGE, ""), logs=logs
-                    )
-                    result.logs += await self._finish_js(deadline)
-                    return result
+            result = FetchResult(
+                Outcome.NEVER_RESPONDED, error=JsError("Error", NEVER_RESPONDED_MESSAGE, ""), logs=logs
+            )
+            result.logs += await self._finish_js(deadline)
+            return result
         except _Condemned as c:
             return FetchResult(c.outcome, logs=logs, condemned=True)
-        except JSEvalException as e:  # the bridge itself failed: the isolate cannot be trusted
-            self.close()
-            err = _parse_v8_error(str(e))
-            return FetchResult(
-                Outcome.EXCEPTION, error=JsError(err.name, err.message, err.stack), logs=logs, condemned=True
-            )
+        except JSEvalException as e:
+            return self._bridge_failed(e, logs)
 
     async def read_stream(self) -> AsyncIterator[bytes]:
         """After a fetch whose result has ``stream``: the body's chunks as the worker's stream produces them.
@@ -745,7 +874,8 @@ class JsIsolate:
                 if buffer.size != state.get("xsize"):
                     raise RuntimeError("the runtime's exchange buffer changed size unexpectedly")
             assert self._exchange is not None
-            return self._exchange.read(length) if length else b""
+            at = state.get("bodyAt", 0)
+            return self._exchange.read(length, at if isinstance(at, int) else -1) if length else b""
         text = state.get(text_key)
         return str(text).encode("latin-1") if text else b""
 
@@ -865,6 +995,33 @@ def _entropy() -> str:
 def _thread_cpu_clock(tid: int) -> int:
     """The Linux clock id of one thread's CPU time (MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED))."""
     return ((~tid) << 3) | 6
+
+
+def _answers(buffer: SharedBuffer, salvaging: bool = False) -> list[FetchResult]:
+    """The answers a batch published in the exchange buffer (see takeBatch in 00_infra.js). Worker code can reach
+    the buffer too: what does not add up raises ValueError (or, ``salvaging`` a stopped call, ends the list)."""
+    results: list[FetchResult] = []
+    try:
+        count = _U32.unpack(buffer.read(4))[0]
+        if count > BATCH_MAX:
+            raise ValueError(f"a batch published {count} answers")
+        table = buffer.read(4 + 4 * count)
+        for i in range(count):
+            at = _U32.unpack_from(table, 4 + 4 * i)[0]
+            units = _U32.unpack(buffer.read(4, at))[0]
+            state = loads(buffer.read(2 * units, at + 4).decode("utf-16-le", "surrogatepass"))
+            if not isinstance(state, dict) or state.get("finished") is not True:
+                raise ValueError("a batch published an answer that is not a finished request's")
+            length = state.get("bodyLen")
+            if isinstance(length, int):
+                body = buffer.read(length, int(state.get("bodyAt", 0)))
+            else:
+                body = str(state.get("body") or "").encode("latin-1")
+            results.append(_result(state, _logs(state), body))
+    except (ValueError, KeyError, TypeError, struct.error, UnicodeError):
+        if not salvaging:
+            raise ValueError("a batch's answers in the exchange buffer are not readable") from None
+    return results
 
 
 def _logs(state: dict[str, Any]) -> list[LogLine]:

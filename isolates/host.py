@@ -23,6 +23,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from edgeworker.isolates import _ipc, _v8, ops
@@ -52,6 +53,10 @@ TRIM_EVERY = 5  # ticks between trims of idle isolates (one at a time: at most 2
 TRIM_IDLE_S = float(os.environ.get("EDGEWORKER_TRIM_IDLE_S") or 10.0)  # idle this long before its heap is trimmed
 TRIM_QUIET_S = 0.05  # and only when no request has started in this host for this long (so not under steady load)
 EXIT_ZOMBIE = 70
+BATCH_MAX = 64  # requests in one batch (00_infra.js)
+BATCH_BODY_MAX = 64 * 1024  # a request with a larger body runs on its own
+BATCH_BYTES = 256 * 1024  # request bodies in one batch (the exchange buffer holds them and the answers)
+SOLO_S = 1.0  # a worker whose batch could answer nothing at once runs its requests one per call this long
 
 
 def _rss_bytes(page: int) -> int:
@@ -90,6 +95,36 @@ def _result_header(mid: int, result: FetchResult) -> dict[str, Any]:
     return header
 
 
+def _http_request(
+    req: dict[str, Any], body: bytes, upload: asyncio.Queue[bytes | None | Exception] | None
+) -> HttpRequest:
+    return HttpRequest(
+        method=req["method"],
+        url=req["url"],
+        headers=[(k, v) for k, v in req["headers"]],
+        body=body,
+        request_id=req["rid"],
+        cf=req.get("cf") or {},
+        body_stream=upload,
+    )
+
+
+def _free_fin(mid: int) -> dict[str, Any]:
+    """The "fin" of a request that ran in a batch's isolate: the node's isolate for it is free, and untouched."""
+    return {"t": "fin", "mid": mid, "outcome": Outcome.OK.value, "condemned": False, "logs": [], "cpu_ms": 0}
+
+
+def _masked(fin: dict[str, Any], own: bool) -> dict[str, Any]:
+    """A "fin" for a request that ran in a batch's isolate (not ``own``): what became of that isolate is not news
+    of the node's isolate for the request, which is free."""
+    if own:
+        return fin
+    fin = dict(fin, condemned=False)
+    fin.pop("retire", None)
+    fin.pop("heap", None)
+    return fin
+
+
 class Host:
     def __init__(self) -> None:
         self._channel: _ipc.FrameProtocol | None = None
@@ -115,6 +150,11 @@ class Host:
         self._ended_at: dict[int, float] = {}  # isolate → when its last request ended, until it is trimmed
         self._trimming: int | None = None  # the isolate whose heap is being trimmed (see _trim_one)
         self._request_at = 0.0  # when the last request started here
+        self._queued: list[tuple[dict[str, Any], bytes]] = []  # fetch frames of this turn of the loop (_run_queued)
+        self._workers: dict[int, str] = {}  # isolate → the worker version it has loaded (which may share a batch)
+        self._solo_until: dict[
+            str, float
+        ] = {}  # worker version → until when its requests run one per call (see _batch)
 
     def _send(self, header: dict[str, Any], body: bytes = b"") -> None:
         if self._channel is not None:
@@ -232,9 +272,49 @@ class Host:
             self._gone.set_result(None)
 
     def _frame(self, header: dict[str, Any], body: bytes) -> None:
-        task = asyncio.get_running_loop().create_task(self._handle(header, body))
+        if header.get("t") == "fetch" and not header.get("upload"):
+            if not self._queued:
+                asyncio.get_running_loop().call_soon(self._run_queued)
+            self._queued.append((header, body))
+            return
+        self._spawn(self._handle(header, body))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _run_queued(self) -> None:
+        """The requests that came in during one turn of the loop. Under load a host gets several for one worker at
+        once (each on an isolate of its own, all free): they run as one batch in the first one's isolate, one call
+        for all (JsIsolate.fetch_batch). Each still gets its own answer, and its isolate back as soon as it has it;
+        the batch's isolate comes back with its own request's "fin", once the batch is over."""
+        queued, self._queued = self._queued, []
+        groups: dict[tuple[Any, ...], list[tuple[dict[str, Any], bytes]]] = {}
+        sizes: dict[tuple[Any, ...], int] = {}
+        for msg, body in queued:
+            iso_id = msg.get("iso")
+            worker = self._workers.get(iso_id) if isinstance(iso_id, int) else None
+            req = msg.get("req")
+            if (
+                worker is None
+                or iso_id in self._busy
+                or len(body) > BATCH_BODY_MAX
+                or not isinstance(req, dict)
+                or self._solo(worker)
+            ):
+                self._spawn(self._handle(msg, body))
+                continue
+            key = (worker, *(msg.get(k) for k in ("wall_ms", "wait_until_ms", "cpu_ms", "subrequests", "nice")))
+            key += (req.get("depth", 0),)
+            group = groups.setdefault(key, [])
+            group.append((msg, body))
+            sizes[key] = sizes.get(key, 0) + len(body) + 1024
+            if len(group) == BATCH_MAX or sizes[key] > BATCH_BYTES:
+                del groups[key], sizes[key]
+                self._spawn(self._batch(group))
+        for group in groups.values():
+            self._spawn(self._batch(group) if len(group) > 1 else self._handle(*group[0]))
 
     async def _handle(self, msg: dict[str, Any], body: bytes) -> None:
         kind = msg.get("t")
@@ -286,6 +366,7 @@ class Host:
         return iso
 
     def _dispose(self, iso_id: int) -> None:
+        self._workers.pop(iso_id, None)
         self._idle_cpu.pop(iso_id, None)
         self._ended_at.pop(iso_id, None)
         self._idle_suspects.discard(iso_id)
@@ -305,6 +386,8 @@ class Host:
             self._dispose(msg["iso"])
             self._send({"t": "err", "mid": msg["mid"], "script_error": _script_error(exc)})
             return
+        if isinstance(msg.get("worker"), str):
+            self._workers[msg["iso"]] = msg["worker"]
         self._send({"t": "ok", "mid": msg["mid"], "handlers": handlers})
 
     async def _check(self, msg: dict[str, Any]) -> None:
@@ -337,59 +420,136 @@ class Host:
         if iso is None or iso.closed:
             self._send({"t": "err", "mid": mid, "error": f"no isolate {iso_id} in this host", "no_isolate": True})
             return
-        req = msg["req"]
         upload = None
         if msg.get("upload"):  # the body follows in "body" frames; this frame's body is its first part
             upload = self._upload(mid)
             if body:
                 upload.put_nowait(body)
             body = b""
-        request = HttpRequest(
-            method=req["method"],
-            url=req["url"],
-            headers=[(k, v) for k, v in req["headers"]],
-            body=body,
-            request_id=req["rid"],
-            cf=req.get("cf") or {},
-            body_stream=upload,
-        )
-        iso.set_nice(msg.get("nice", 0))
-        self._busy.add(iso_id)
-        self._idle_suspects.discard(iso_id)
-        self._request_at = time.monotonic()
-        self._rss_at_start[iso_id] = self._rss
+        request = _http_request(msg["req"], body, upload)
+        self._begin(iso_id, iso, msg)
         try:
             result = await iso.fetch(
                 request,
                 wall_ms=msg["wall_ms"],
                 cpu_ms=msg.get("cpu_ms"),
                 subrequests=msg.get("subrequests"),
-                depth=int(req.get("depth", 0)),
+                depth=int(msg["req"].get("depth", 0)),
             )
-            header = _result_header(mid, result)
-            header["t"] = "res"
-            if result.condemned:
-                self._dispose(iso_id)
-            elif not result.stream and (done := iso.finish_if_quiet()) is not None:
-                # Nothing of the request can run any more (no waitUntil work, and the isolate's thread sleeps): the
-                # isolate is free with the response itself, in one frame.
-                header["fin_now"] = self._fin(mid, iso_id, iso, done)
-                self._send(header, result.body)
-                return
-            self._send(header, result.body)
-            if result.stream and not await self._stream(mid, iso_id, iso):
-                return
-            # The isolate is free for the node only after "fin": the request's waitUntil work ran, and nothing of it
-            # keeps running (see JsIsolate.finish). The client has its response already.
-            if not result.condemned:
-                self._send(self._fin(mid, iso_id, iso, await iso.finish(wall_ms=msg["wait_until_ms"])))
+            await self._answer(msg, iso_id, iso, result)
         finally:
             self._uploads.pop(mid, None)
-            self._busy.discard(iso_id)
-            self._rss_at_start.pop(iso_id, None)
-            if iso_id in self._isolates:
-                self._idle_cpu[iso_id] = iso.last_cpu_s
-                self._ended_at[iso_id] = time.monotonic()
+            self._end(iso_id, iso)
+
+    def _begin(self, iso_id: int, iso: JsIsolate, msg: dict[str, Any]) -> None:
+        iso.set_nice(msg.get("nice", 0))
+        self._busy.add(iso_id)
+        self._idle_suspects.discard(iso_id)
+        self._request_at = time.monotonic()
+        self._rss_at_start[iso_id] = self._rss
+
+    def _end(self, iso_id: int, iso: JsIsolate) -> None:
+        self._busy.discard(iso_id)
+        self._rss_at_start.pop(iso_id, None)
+        if iso_id in self._isolates:
+            self._idle_cpu[iso_id] = iso.last_cpu_s
+            self._ended_at[iso_id] = time.monotonic()
+
+    async def _answer(
+        self,
+        msg: dict[str, Any],
+        iso_id: int,
+        iso: JsIsolate,
+        result: FetchResult,
+        own: bool = True,
+        batched: bool = False,
+    ) -> None:
+        """Sends a request's response, then its "fin" once the isolate is free again. ``own``: the request ran in
+        the isolate the node gave it; otherwise in a batch's (see _batch), and the node's isolate for it is free
+        whatever became of the batch's, which the batch's own request reports."""
+        mid = msg["mid"]
+        header = _result_header(mid, result)
+        header["t"] = "res"
+        if batched:
+            header["batched"] = True
+        if result.condemned:
+            self._dispose(iso_id)
+            if not own:
+                header.update(condemned=False, fin=True, fin_now=_free_fin(mid))
+            self._send(header, result.body)
+            return
+        if not result.stream and (done := iso.finish_if_quiet()) is not None:
+            # Nothing of the request can run any more (no waitUntil work, and the isolate's thread sleeps): the
+            # isolate is free with the response itself, in one frame.
+            header["fin_now"] = _masked(self._fin(mid, iso_id, iso, done), own)
+            self._send(header, result.body)
+            return
+        self._send(header, result.body)
+        if result.stream and not await self._stream(mid, iso_id, iso, own):
+            return
+        # The isolate is free for the node only after "fin": the request's waitUntil work ran, and nothing of it
+        # keeps running (see JsIsolate.finish). The client has its response already.
+        self._send(_masked(self._fin(mid, iso_id, iso, await iso.finish(wall_ms=msg["wait_until_ms"])), own))
+
+    def _solo(self, worker: str) -> bool:
+        until = self._solo_until.get(worker)
+        if until is not None and until <= time.monotonic():
+            del self._solo_until[worker]
+            until = None
+        return until is not None
+
+    async def _batch(self, group: list[tuple[dict[str, Any], bytes]]) -> None:
+        """Runs requests for one worker as a batch in the first one's isolate (see _run_queued)."""
+        first = group[0][0]
+        iso_id = first["iso"]
+        iso = self._isolates.get(iso_id)
+        if iso is None or iso.closed or iso_id in self._busy:
+            for msg, body in group:
+                await self._handle(msg, body)
+            return
+        self._handling += 1
+        self._begin(iso_id, iso, first)
+        own_answered = False
+        try:
+            batch = await iso.fetch_batch(
+                [_http_request(msg["req"], body, None) for msg, body in group],
+                wall_ms=first["wall_ms"],
+                cpu_ms=first.get("cpu_ms"),
+                subrequests=first.get("subrequests"),
+                depth=int(first["req"].get("depth", 0)),
+            )
+            for j, result in enumerate(batch.answered):
+                mid = group[j][0]["mid"]
+                header = _result_header(mid, result)
+                header.update(t="res", batched=True)
+                if j == 0:
+                    own_answered = True  # its "fin" frees the batch's isolate: once the batch is over
+                else:
+                    header["fin_now"] = _free_fin(mid)
+                self._send(header, result.body)
+            # The requests that never started run now, each in its own isolate, side by side. When not even the
+            # first one could answer at once, this worker's requests wait for something (a subrequest, a timer, a
+            # stream): its next ones run that way too, for a while.
+            worker = self._workers.get(iso_id)
+            if not batch.answered and worker is not None:
+                self._solo_until[worker] = time.monotonic() + SOLO_S
+            for msg, body in group[batch.ran :]:
+                self._spawn(self._handle(msg, body))
+            if batch.last is not None:
+                at = len(batch.answered)
+                await self._answer(group[at][0], iso_id, iso, batch.last, own=at == 0, batched=True)
+            if own_answered:
+                mid = first["mid"]
+                if iso.closed:
+                    outcome = batch.condemned or (batch.last.outcome if batch.last else Outcome.OK)
+                    self._dispose(iso_id)
+                    self._send({"t": "fin", "mid": mid, "outcome": outcome.value, "condemned": True, "logs": []})
+                else:
+                    done = iso.finish_if_quiet() or await iso.finish(wall_ms=first["wait_until_ms"])
+                    self._send(self._fin(mid, iso_id, iso, done))
+        finally:
+            self._handling -= 1
+            self._end(iso_id, iso)
 
     def _fin(self, mid: int, iso_id: int, iso: JsIsolate, done: FetchResult) -> dict[str, Any]:
         """The "fin" header that frees the isolate, once what was left of its request ran (JsIsolate.finish)."""
@@ -438,7 +598,7 @@ class Host:
             "body": out,
         }
 
-    async def _stream(self, mid: int, iso_id: int, iso: JsIsolate) -> bool:
+    async def _stream(self, mid: int, iso_id: int, iso: JsIsolate, own: bool = True) -> bool:
         """Send a streamed body's chunks as "chunk" frames, then an "end" frame (with the outcome if the stream
         failed). False when a limit stopped the isolate (it is gone; "fin" says so)."""
         end: dict[str, Any] = {"t": "end", "mid": mid, "outcome": Outcome.OK.value}
@@ -453,7 +613,7 @@ class Host:
                 self._dispose(iso_id)
                 end["logs"] = [[line.level, line.message] for line in iso.stream_logs]
                 self._send(end)
-                self._send({"t": "fin", "mid": mid, "outcome": exc.outcome.value, "condemned": True, "logs": []})
+                self._send({"t": "fin", "mid": mid, "outcome": exc.outcome.value, "condemned": own, "logs": []})
                 return False
         end["logs"] = [[line.level, line.message] for line in iso.stream_logs]
         self._send(end)

@@ -809,6 +809,7 @@ class IsolatePool:
             "env": script.env,
             "startup_cpu_ms": self.settings.startup_cpu_ms,
             "nice": self._nice(script.name),
+            "worker": _label(script),  # isolates of one version may share a batch (isolates/host.py)
         }
         try:
             header, _ = await iso.host.call(msg, timeout=STARTUP_WALL_S + HOST_GRACE_S, worker=_label(script))
@@ -997,6 +998,7 @@ def _response(header: dict[str, Any], body: bytes) -> WorkerResponse:
         logs=[(lvl, text) for lvl, text in header.get("logs", [])],
         cpu_ms=float(header.get("cpu_ms", 0.0)),
         subrequest_limit_hit=bool(header.get("subrequest_limit_hit")),
+        batched=bool(header.get("batched")),
         content_length=header["length"] if isinstance(header.get("length"), int) else None,
     )
 

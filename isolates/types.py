@@ -62,6 +62,7 @@ class WorkerResponse:
     logs: list[tuple[str, str]] = field(default_factory=list)
     cpu_ms: float = 0.0
     subrequest_limit_hit: bool = False
+    batched: bool = False  # it ran in a batch with others of its worker (isolates/host.py)
     content_length: int | None = None  # a streamed body's declared length (from a FixedLengthStream)
     # a streamed body: chunks (bytes) as the worker produces them, then the end (a dict: outcome, error, logs),
     # or an exception if the isolate host died

@@ -27,6 +27,7 @@ class Observer(Protocol):
     def worker_quarantined(self, worker: str) -> None: ...
     def limit_exceeded(self, worker: str, limit: str) -> None: ...
     def request_cpu(self, worker: str, seconds: float) -> None: ...
+    def request_batched(self, worker: str) -> None: ...
 
 
 class NullObserver:
@@ -49,6 +50,9 @@ class NullObserver:
         pass
 
     def request_cpu(self, worker: str, seconds: float) -> None:
+        pass
+
+    def request_batched(self, worker: str) -> None:
         pass
 
 
@@ -116,6 +120,13 @@ class PrometheusObserver:
             buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30),
             registry=registry,
         )
+        self._batched = Counter(
+            "edgeworker_requests_batched",
+            "Requests that ran in a batch: one after another with others of their worker, in one call into an isolate",
+            ["worker"],
+            registry=registry,
+        )
+        self._batched_by_worker: dict[str, Counter] = {}
         self._done: dict[tuple[str, int, Outcome], tuple[Counter, Counter, Histogram]] = {}
         self._cpu_by_worker: dict[str, Histogram] = {}
         if isolate_states is not None:
@@ -154,3 +165,9 @@ class PrometheusObserver:
         if cpu is None:
             cpu = self._cpu_by_worker[worker] = self._cpu.labels(worker)
         cpu.observe(seconds)
+
+    def request_batched(self, worker: str) -> None:
+        batched = self._batched_by_worker.get(worker)
+        if batched is None:
+            batched = self._batched_by_worker[worker] = self._batched.labels(worker)
+        batched.inc()

@@ -200,6 +200,8 @@ def build_app(node: Node) -> ASGIApp:
                 stream = _stream_body(node, script.name, script.version, request_id, result)
             response = _to_response(result, request_id, stream)
             node.observer.request_cpu(script.name, result.cpu_ms / 1000)
+            if result.batched:
+                node.observer.request_batched(script.name)
             limit_label = _LIMIT_LABELS.get(outcome)
             if limit_label is not None:
                 node.observer.limit_exceeded(script.name, limit_label)

@@ -136,6 +136,8 @@ ObjectDefineProperty(globalThis, "__edgeworker", { value: bridge, writable: fals
 // know, asks for the new buffer's address: bridge.exchange). Bodies over EXCHANGE_MAX cross as latin-1 strings.
 
 const SAB = SharedArrayBuffer;
+const U16 = Uint16Array;
+const U32 = Uint32Array;
 const TypedArrayPrototypeSet = uncurryThis(ObjectGetPrototypeOf(U8.prototype).set);
 const EXCHANGE_MIN = 64 * 1024;
 export const EXCHANGE_MAX = 1024 * 1024;
@@ -192,16 +194,79 @@ export function takeMessage(size) {
 }
 
 /** Writes byte arrays one after another into the exchange buffer for the host; returns the fields of the state
- * that say where they are ({ len, xsize }). The caller keeps the total at most EXCHANGE_MAX. */
+ * that say where they are ({ len, xsize, at }). The caller checks room first (exchangeFits). */
 export function putInExchange(parts, total) {
-  ensureExchange(total);
-  let at = 0;
+  if (exchangeBase === 0) ensureExchange(total); // a batch's buffer holds its answers: it is never replaced
+  const start = exchangeBase;
+  let at = start;
   for (let i = 0; i < parts.length; i++) {
     TypedArrayPrototypeSet(new U8(exchange, at, parts[i].length), parts[i]);
     at += parts[i].length;
   }
-  return { len: total, xsize: exchangeSize };
+  if (start !== 0) exchangeBase = at;
+  return { len: total, xsize: exchangeSize, at: start };
 }
+
+/** Whether `n` bytes of body fit where putInExchange would write them. */
+export function exchangeFits(n) {
+  return exchangeBase === 0 ? n <= EXCHANGE_MAX : exchange !== null && exchangeBase + n <= exchangeSize;
+}
+
+// ---- batches ------------------------------------------------------------------
+// Under load the host often has several requests for one worker at once. It may hand them to one isolate in one
+// call (bridge.dispatchBatch), which runs them one after another: the cost of a call (two thread wake-ups and
+// mini-racer's task, most of a small request's cost) is paid once for all of them. In the exchange buffer the
+// host writes a 32-bit count, then each request as two 32-bit lengths (its JSON's and its body's), its ASCII
+// JSON and its body. JS copies them all out first, then writes its answers over them: a 32-bit count of answers
+// published, a table of BATCH_MAX 32-bit offsets, then bodies and answers. An answer is a 32-bit count of UTF-16 code units
+// and the state's JSON text, 4-byte aligned; its body lies before it (`bodyAt`). The count is raised only once an
+// answer is complete, so the host can read what was answered even if a limit stopped the call half-way.
+
+export const BATCH_MAX = 64;
+const BATCH_ANSWERS = 4 + 4 * BATCH_MAX;
+let exchangeBase = 0; // where putInExchange writes: 0, or past a batch's answers (until the host's next call)
+
+/** A call other than a batch: bodies go at the start of the exchange buffer again. */
+export function leaveBatch() { exchangeBase = 0; }
+
+/** The requests of a batch, copied out of the exchange buffer of `size` bytes: [{ json, body }]. */
+export function takeBatch(size) {
+  if (exchange === null || size !== exchangeSize) throw new TypeErr("a batch came in a buffer this isolate does not use");
+  const bytes = new U8(exchange, 0, exchangeSize);
+  const u32 = (at) => bytes[at] + bytes[at + 1] * 0x100 + bytes[at + 2] * 0x10000 + bytes[at + 3] * 0x1000000;
+  const count = u32(0);
+  if (count > BATCH_MAX) throw new TypeErr("a batch of more requests than BATCH_MAX");
+  const items = [];
+  let at = 4;
+  for (let i = 0; i < count; i++) {
+    const n = u32(at);
+    const bodyLen = u32(at + 4);
+    const json = bytesToLatin1(new U8(exchange, at + 8, n));
+    at += 8 + n;
+    ArrayPrototypePush(items, { json, body: bodyLen > 0 ? takeFromExchange(bodyLen, size, at) : null });
+    at += bodyLen;
+  }
+  new U32(exchange, 0, 1)[0] = 0;
+  exchangeBase = BATCH_ANSWERS;
+  return items;
+}
+
+/** Publishes one answer of a batch (a finished request's state, as JSON); false if it does not fit. */
+export function publishAnswer(json, index) {
+  const at = (exchangeBase + 3) & ~3;
+  const end = at + 4 + 2 * json.length;
+  if (index >= BATCH_MAX || end > exchangeSize) return false;
+  new U32(exchange, at, 1)[0] = json.length;
+  const units = new U16(exchange, at + 4, json.length);
+  for (let i = 0; i < json.length; i++) units[i] = StringPrototypeCharCodeAt(json, i);
+  new U32(exchange, 4 + 4 * index, 1)[0] = at;
+  new U32(exchange, 0, 1)[0] = index + 1;
+  exchangeBase = end;
+  return true;
+}
+
+/** The engine's own clock (whole milliseconds), unlike the frozen one worker code sees. */
+export const engineNow = Date.now;
 
 // ---- binary strings ---------------------------------------------------------
 

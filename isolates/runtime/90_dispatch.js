@@ -2,7 +2,8 @@
 // Every call returns a JSON string (never an object: only strings cross to Python).
 import {
   beginRequest, bridge, bytesToLatin1, currentGeneration, defineGlobal, deliverResults, endRequest, hostCall,
-  latin1ToBytes, EXCHANGE_MAX, putInExchange, takeFromExchange, takeMessage,
+  latin1ToBytes, EXCHANGE_MAX, putInExchange, takeFromExchange, takeMessage, exchangeFits, takeBatch, publishAnswer,
+  leaveBatch, engineNow,
   outstandingOps, primordials, pushLog, requestActive, setNow, takeLogs, takeOps,
 } from "./00_infra.js";
 import { DOMException } from "./01_dom_exception.js";
@@ -146,7 +147,15 @@ bridge.late = function lateBuffer() {
 function answerLate(r) {
   r.lateArmed = false;
   if (late === null) return;
-  const json = JSONStringify(settle(state(true)));
+  let json;
+  if (chain !== null && chain.waiting) { // a request of a batch: the batch goes on with the next one
+    chain.waiting = false;
+    json = batchStep(settle(state(true)));
+    if (json === null && !chain.waiting) json = runBatch();
+    if (json === null) return;
+  } else {
+    json = JSONStringify(settle(state(true)));
+  }
   if (4 + 2 * json.length > LATE_SIZE) { // too long for the buffer: the next poll returns it
     lateJson = json;
     return;
@@ -244,22 +253,92 @@ function finishInternal() {
 }
 
 bridge.dispatch = function dispatch(reqJson) {
+  leaveBatch();
+  chain = null;
   untakenLate();
   if (req !== null) finishInternal();
-  return dispatchMessage(JSONParse(reqJson), 0);
+  const msg = JSONParse(reqJson);
+  const body = typeof msg.body === "string" ? latin1ToBytes(msg.body) : null;
+  return JSONStringify(dispatchMessage(msg, body));
 };
 
 /** The usual way in: the request waits in the exchange buffer of `size` bytes (see takeMessage). */
 bridge.dispatchExchanged = function dispatchExchanged(size) {
+  leaveBatch();
+  chain = null;
   const taken = takeMessage(size);
   untakenLate();
   if (req !== null) finishInternal();
   const msg = JSONParse(taken.json);
-  msg.xsize = size;
-  return dispatchMessage(msg, taken.at);
+  const body = typeof msg.bodyLen === "number" ? takeFromExchange(msg.bodyLen, size, taken.at) : null;
+  return JSONStringify(dispatchMessage(msg, body));
 };
 
-function dispatchMessage(msg, bodyAt) {
+/**
+ * Several requests for this worker, in the exchange buffer of `size` bytes (see takeBatch), run one after another,
+ * each to its end while they can answer at once: a handler that returns a Response, or an async one whose Response
+ * resolves in the microtasks after it (its late answer starts the next request, so a batch of async handlers runs
+ * in this call and the microtasks that follow it). The first request that cannot ends the batch: it is the
+ * batch's `last`, and the host drives it on as it would any request. A batch also ends once it has run for more
+ * than `ms` milliseconds (the engine's clock counts whole ones, so under ms + 1): a request never waits long behind
+ * others, and no request is stopped by its CPU limit before it used that limit itself (the host allows a batch
+ * that much more CPU than one request). Returns the batch's end, {s: "batch", ran, last} (ran: how many requests
+ * started; the rest never did, and the host runs them later), or {s: "batch", late: true} when it goes on in
+ * microtasks: then the end comes as a late answer (or, if the host polls first, from the poll).
+ */
+bridge.dispatchBatch = function dispatchBatch(size, ms) {
+  const items = takeBatch(size);
+  chain = { items, ran: 0, published: 0, started: engineNow(), ms, waiting: false, logs: null };
+  const end = runBatch();
+  return end !== null ? end : '{"s":"batch","late":true}';
+};
+
+let chain = null; // the batch being run, until its end is known
+
+/** Runs the batch's next requests; its end as JSON, or null while a request waits for its microtasks. */
+function runBatch() {
+  const c = chain;
+  for (;;) {
+    if (c.ran === c.items.length || (c.ran > 0 && engineNow() - c.started > c.ms)) return endBatch(null);
+    untakenLate();
+    if (req !== null) finishInternal();
+    const item = c.items[c.ran];
+    const st = dispatchMessage(JSONParse(item.json), item.body);
+    c.ran++;
+    const end = batchStep(st);
+    if (end !== null || c.waiting) return end;
+  }
+}
+
+/** After a request of the batch returned `st`: null if the batch goes on (its answer is published, or its late
+ * answer will come), else the batch's end. */
+function batchStep(st) {
+  const c = chain;
+  if (c.logs !== null) { // what the request logged before it waited for its microtasks
+    const later = st.logs;
+    st.logs = c.logs;
+    c.logs = null;
+    for (let i = 0; i < later.length; i++) ArrayPrototypePush(st.logs, later[i]);
+  }
+  if (st.finished === true && publishAnswer(JSONStringify(st), c.published)) {
+    c.published++;
+    return null;
+  }
+  if (st.finished !== true && st.late === true) {
+    c.waiting = true;
+    c.logs = st.logs;
+    return null;
+  }
+  return endBatch(st); // still running (ops, timers, a stream, waitUntil work), or no room for its answer
+}
+
+function endBatch(last) {
+  const ran = chain.ran;
+  chain = null;
+  return JSONStringify({ s: "batch", ran, last });
+}
+
+function dispatchMessage(msg, body) {
   beginRequest();
   setNow(msg.now);
   reseed(msg.seed);
@@ -268,12 +347,9 @@ function dispatchMessage(msg, bodyAt) {
   // Everything from here on may run code a worker can break (npm code uses ordinary built-ins): an
   // exception fails this request, never the bridge.
   try {
-    const body = msg.bodyStream === true
-      ? hostStreamSource(readUpload)
-      : typeof msg.bodyLen === "number" ? bytesSource(takeFromExchange(msg.bodyLen, msg.xsize, bodyAt))
-        : msg.body === null || msg.body === undefined ? null : bytesSource(latin1ToBytes(msg.body));
+    const source = msg.bodyStream === true ? hostStreamSource(readUpload) : body === null ? null : bytesSource(body);
     const cf = msg.cf !== null && typeof msg.cf === "object" ? msg.cf : {};
-    const request = requestFromHost(msg.method, msg.url, msg.headers, body, cf);
+    const request = requestFromHost(msg.method, msg.url, msg.headers, source, cf);
     if (format === "modules") {
       const main = moduleNamespace.default;
       const ctx = new ExecutionContext(r);
@@ -291,7 +367,7 @@ function dispatchMessage(msg, bodyAt) {
   } catch (e) {
     failWith(r, e);
   }
-  return JSONStringify(armLate(settle(state(true))));
+  return armLate(settle(state(true)));
 }
 
 /** The next part of an upload that is still arriving (host op op_body_read). */
@@ -313,11 +389,13 @@ function settle(st) {
 }
 
 bridge.poll = function poll(json) {
+  if (chain === null) leaveBatch(); // a batch's answers stay where they are until the host has read them
   return pollMessage(JSONParse(json));
 };
 
 /** The usual way: the poll message waits in the exchange buffer of `size` bytes, as a request does (takeMessage). */
 bridge.pollExchanged = function pollExchanged(size) {
+  if (chain === null) leaveBatch();
   return pollMessage(JSONParse(takeMessage(size).json));
 };
 
@@ -327,9 +405,11 @@ function pollMessage(msg) {
   if (req !== null && msg.results && msg.results.length) activity += deliverResults(msg.results);
   const untaken = untakenLate();
   if (untaken !== null) return untaken;
-  if (req === null) return JSONStringify({ s: "idle", logs: takeLogs() });
+  if (req === null) return chain !== null ? endBatch(null) : JSONStringify({ s: "idle", logs: takeLogs() });
   activity += runDueTimers(reportUncaught);
-  return JSONStringify(armLate(settle(state(activity > 0))));
+  const st = armLate(settle(state(activity > 0)));
+  // a batch whose request waits for more than microtasks (a timer, say) ends at that request
+  return chain !== null ? endBatch(st) : JSONStringify(st);
 }
 
 /**
@@ -367,6 +447,8 @@ bridge.warm = function warm() {
 };
 
 bridge.finish = function finish() {
+  leaveBatch();
+  chain = null;
   untakenLate();
   finishInternal();
   return JSONStringify({ logs: takeLogs() });
@@ -473,10 +555,11 @@ function state(ready) {
         s: "done", status: r.response.status, statusText: r.response.statusText, headers: responseHeaders(r),
         logs: takeLogs(), waitUntil: r.waitUntil,
       };
-      if (bytes.length <= EXCHANGE_MAX) {
+      if (exchangeFits(bytes.length)) {
         const out = putInExchange([bytes], bytes.length);
         st.bodyLen = out.len;
         st.xsize = out.xsize;
+        if (out.at !== 0) st.bodyAt = out.at;
       } else {
         st.body = bytesToLatin1(bytes);
       }
