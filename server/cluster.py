@@ -561,7 +561,7 @@ async def _run_process(ctl_fd: int, data_fd: int) -> int:
     up = True
     for header, body in early:
         handle(header, body)
-    server = http_server(build_app(node), settings)
+    server = http_server(build_app(node), settings, data_plane=True)
     serving = loop.create_task(server.serve(sockets=[data_sock]))
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
