@@ -662,7 +662,9 @@ class JsIsolate:
                 call = f"__edgeworker.dispatchBatch({buffer.size}, {BATCH_MS})"
                 out = await self._call(call, deadline, checks=False)
                 if out.get("late"):  # async handlers: the batch goes on in the microtasks after the call
-                    out = await self._late_answer()
+                    # A batch's microtasks take a while: rather than look again and again (the host's CPU), the
+                    # poll waits in the isolate's queue behind them, once.
+                    out = await self._late_answer(wait_s=0.0)
                     if out is None:  # still running, or a request waits for a timer: the poll ends the batch
                         message = {"now": time.time() * 1000, "results": []}
                         poll = await self._exchanged("poll", message, b"", deadline, in_source=True)
@@ -934,13 +936,14 @@ class JsIsolate:
         poll = await self._exchanged("poll", poll_message, b"", deadline, in_source=bool(state.get("late")))
         return dict(await self._call(poll, deadline))
 
-    async def _late_answer(self) -> dict[str, Any] | None:
+    async def _late_answer(self, wait_s: float | None = None) -> dict[str, Any] | None:
         """The state JS left in the late buffer after its call returned "pending" (an async handler's Response,
         resolved in the microtasks that ran after the call), once the thread sleeps; None if there is none (yet):
-        then a poll gets it. Saves a call into the isolate for most async handlers."""
+        then a poll gets it. Saves a call into the isolate for most async handlers. Looks for ``wait_s``
+        (LATE_WAIT_S by default)."""
         if self._late is None:
             return None
-        give_up = time.perf_counter() + LATE_WAIT_S
+        give_up = time.perf_counter() + (LATE_WAIT_S if wait_s is None else wait_s)
         while not self.quiet():  # usually done by now; if not, let the loop turn (other requests go on) a while
             if time.perf_counter() > give_up:
                 return None

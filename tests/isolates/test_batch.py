@@ -71,9 +71,11 @@ async def test_a_batch_answers_every_request_in_one_call(isolate: JsIsolate) -> 
     ]
     assert all(("x-path", f"/{i}") in r.headers for i, r in enumerate(batch.answered))
     assert [[line.message for line in r.logs] for r in batch.answered] == [[f"saw /{i}"] for i in range(12)]
-    assert [c for c in calls if not c.startswith("__edgeworker.exchange(")] == [
-        "__edgeworker.dispatchBatch(131072, 1000)"
-    ]
+    # one call for all twelve (and, since their Responses resolve in the microtasks after it, at most one poll
+    # for the batch's end; growing the exchange buffer for their bodies is a call of its own)
+    dispatches = [c for c in calls if not c.startswith("__edgeworker.exchange(")]
+    assert dispatches[0] == "__edgeworker.dispatchBatch(131072, 1000)"
+    assert len(dispatches) <= 2 and all(c.startswith("__edgeworker.poll(") for c in dispatches[1:])
     # the isolate serves single requests as before
     single = await isolate.fetch(request("/after"), wall_ms=1000)
     assert single.body == b"/after:0:"
