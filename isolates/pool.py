@@ -872,7 +872,8 @@ class IsolatePool:
         on_finish: Callable[[WorkerResponse], None],
         upload: AsyncIterator[bytes] | None = None,
     ) -> WorkerResponse:
-        """Run one request. ``on_finish`` gets the outcome and logs of ``waitUntil`` work, if any was left.
+        """Run one request. ``on_finish`` gets the outcome and logs of ``waitUntil`` work, if any was left (and only
+        if there are logs, or the outcome is not ok).
 
         Raises Overloaded, Quarantined, ScriptFailed or HostCrashed when no isolate could run it."""
         wall_ms = script.limits.wall_ms
@@ -928,7 +929,8 @@ class IsolatePool:
                 if "heap" in fin:
                     iso.heap_bytes = int(fin["heap"])
                 self._release(iso, bool(fin.get("condemned")), fin.get("retire") or fin.get("outcome", "ok"))
-                on_finish(_response(fin, b""))
+                if fin.get("logs") or fin.get("outcome", "ok") != "ok":
+                    on_finish(_response(fin, b""))
 
             if "fin_now" in header:  # the isolate was free when it answered
                 finished(header["fin_now"])

@@ -549,7 +549,7 @@ class _OneWritePerTurn:
 class _DataPlaneProtocol(HttpToolsProtocol):
     """uvicorn's HTTP/1.1 protocol (httptools), with a response's writes sent in one (see _OneWritePerTurn)."""
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn has it
         super().connection_made(transport)
         self.transport = cast(asyncio.Transport, _OneWritePerTurn(self.transport))
 
