@@ -39,6 +39,11 @@ async def batched(node: NodeProcess, worker: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+def connections(node: NodeProcess, n: int) -> httpx.AsyncClient:
+    """A client that sends up to ``n`` requests at once, each on a connection of its own."""
+    return httpx.AsyncClient(base_url=node.data_url, timeout=30, limits=httpx.Limits(max_connections=n))
+
+
 async def burst(client: httpx.AsyncClient, worker: str, paths: list[str]) -> list[httpx.Response]:
     return await asyncio.gather(
         *(
@@ -60,7 +65,7 @@ def assert_echoed(responses: list[httpx.Response], paths: list[str], skip: str =
 async def test_a_burst_is_batched_and_every_client_gets_its_own_response(node: NodeProcess) -> None:
     assert (await node.deploy("burst", ECHO)).status_code == 200
     paths = [f"/p{n}" for n in range(24)]
-    async with httpx.AsyncClient(base_url=node.data_url, timeout=30, limits=httpx.Limits(max_connections=24)) as c:
+    async with connections(node, 24) as c:
         for _ in range(40):
             assert_echoed(await burst(c, "burst", paths), paths)
             if await batched(node, "burst") > 0:
@@ -71,7 +76,7 @@ async def test_a_burst_is_batched_and_every_client_gets_its_own_response(node: N
 async def test_a_loop_in_a_burst_costs_only_its_own_request(node: NodeProcess) -> None:
     assert (await node.deploy("looper", ECHO)).status_code == 200
     paths = [f"/p{n}" for n in range(11)] + ["/loop"] + [f"/q{n}" for n in range(12)]
-    async with httpx.AsyncClient(base_url=node.data_url, timeout=30, limits=httpx.Limits(max_connections=24)) as c:
+    async with connections(node, 24) as c:
         for _ in range(3):
             responses = await burst(c, "looper", paths)
             assert_echoed(responses, paths, skip="/loop")
@@ -86,6 +91,6 @@ async def test_requests_that_wait_run_side_by_side(node: NodeProcess) -> None:
     # a batch whose first request waits for a timer hands the others back: they run in their own isolates
     assert (await node.deploy("waiter", ECHO)).status_code == 200
     paths = [f"/wait{n}" for n in range(16)]
-    async with httpx.AsyncClient(base_url=node.data_url, timeout=30, limits=httpx.Limits(max_connections=16)) as c:
+    async with connections(node, 16) as c:
         for _ in range(3):
             assert_echoed(await burst(c, "waiter", paths), paths)
