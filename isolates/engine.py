@@ -694,9 +694,9 @@ class JsIsolate:
         except _Condemned as c:  # stopped during the call: the request after those answered was running
             batch.ran = len(batch.answered) + 1
             batch.last = FetchResult(c.outcome, condemned=True)
-        except (JSEvalException, ValueError) as e:
+        except (JSEvalException, ValueError, KeyError, TypeError) as e:  # worker code can reach the bridge too
             batch.ran = len(batch.answered) + 1
-            error = e if isinstance(e, JSEvalException) else JSEvalException(f"Error: {e}")
+            error = e if isinstance(e, JSEvalException) else JSEvalException(f"Error: the batch's answer: {e!r}")
             batch.last = self._bridge_failed(error, [])
         share = self.cpu_used_s() * 1000 / max(1, batch.ran)
         for result in batch.answered:

@@ -503,13 +503,14 @@ class Host:
         first = group[0][0]
         iso_id = first["iso"]
         iso = self._isolates.get(iso_id)
-        if iso is None or iso.closed or iso_id in self._busy:
+        if iso is None or iso.closed or iso_id in self._busy:  # (closed since the frames came)
             for msg, body in group:
-                await self._handle(msg, body)
+                self._spawn(self._handle(msg, body))
             return
         self._handling += 1
         self._begin(iso_id, iso, first)
         own_answered = False
+        answered: set[int] = set()  # the mids that have their answer (or went to run elsewhere)
         try:
             batch = await iso.fetch_batch(
                 [_http_request(msg["req"], body, None) for msg, body in group],
@@ -527,6 +528,7 @@ class Host:
                 else:
                     header["fin_now"] = _free_fin(mid)
                 self._send(header, result.body)
+                answered.add(mid)
             # The requests that never started run now, each in its own isolate, side by side. When not even the
             # first one could answer at once, this worker's requests wait for something (a subrequest, a timer, a
             # stream): its next ones run that way too, for a while.
@@ -535,8 +537,10 @@ class Host:
                 self._solo_until[worker] = time.monotonic() + SOLO_S
             for msg, body in group[batch.ran :]:
                 self._spawn(self._handle(msg, body))
+                answered.add(msg["mid"])
             if batch.last is not None:
                 at = len(batch.answered)
+                answered.add(group[at][0]["mid"])
                 await self._answer(group[at][0], iso_id, iso, batch.last, own=at == 0, batched=True)
             if own_answered:
                 mid = first["mid"]
@@ -547,6 +551,22 @@ class Host:
                 else:
                     done = iso.finish_if_quiet() or await iso.finish(wall_ms=first["wait_until_ms"])
                     self._send(self._fin(mid, iso_id, iso, done))
+                own_answered = False
+        except Exception as exc:  # a bug here must not leave the node waiting, nor take other isolates down
+            log.exception("isolate host failed on a batch")
+            self._dispose(iso_id)
+            for msg, _ in group:
+                if msg["mid"] not in answered:
+                    self._send({"t": "err", "mid": msg["mid"], "error": f"{type(exc).__name__}: {exc}"})
+            if own_answered:  # the batch's isolate is gone
+                fin = {
+                    "t": "fin",
+                    "mid": first["mid"],
+                    "outcome": Outcome.EXCEPTION.value,
+                    "condemned": True,
+                    "logs": [],
+                }
+                self._send(fin)
         finally:
             self._handling -= 1
             self._end(iso_id, iso)

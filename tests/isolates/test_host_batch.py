@@ -78,25 +78,17 @@ class Host:
             await asyncio.to_thread(self.proc.wait, 10)
 
 
+def load_message(iso: int) -> dict[str, Any]:
+    return {"t": "load", "iso": iso, "memory_mb": 64, "env": {}, "startup_cpu_ms": 1000, "worker": "w@1"}
+
+
 @pytest.fixture
 async def host() -> AsyncIterator[Host]:
     h = Host()
     await h.start()
     compiled = await compile_worker(WORKER)
     for iso in (1, 2, 3, 4):
-        h.send(
-            {
-                "t": "load",
-                "iso": iso,
-                "memory_mb": 64,
-                "code": compiled.code,
-                "format": compiled.format,
-                "line1": compiled.line1_offset,
-                "env": {},
-                "startup_cpu_ms": 1000,
-                "worker": "w@1",
-            }
-        )
+        h.send(dict(load_message(iso), code=compiled.code, format=compiled.format, line1=compiled.line1_offset))
         assert (await h.next())["t"] == "ok"
         # one request each first, alone: the worker's code is compiled then, not in the batch below
         answers = await h.answers([h.fetch(iso, "/warm")])
@@ -141,3 +133,23 @@ async def test_a_request_that_waits_hands_the_rest_back(host: Host) -> None:
     # the worker's requests now run one per isolate for a while (SOLO_S): nothing is batched
     again = await host.answers([host.fetch(iso, "/x") for iso in (1, 2, 3)])
     assert not any(frames[0].get("batched") for frames in again.values())
+
+
+async def test_a_worker_that_breaks_the_batch_bridge_fails_only_its_own_request() -> None:
+    h = Host()
+    await h.start()
+    try:
+        compiled = await compile_worker(
+            "__edgeworker.dispatchBatch = () => JSON.stringify({ s: 'batch' });\n"
+            "export default { fetch(r) { return new Response('single ' + new URL(r.url).pathname); } }"
+        )
+        for iso in (1, 2, 3):
+            h.send(dict(load_message(iso), code=compiled.code, format=compiled.format, line1=compiled.line1_offset))
+            assert (await h.next())["t"] == "ok"
+        mids = [h.fetch(iso, path) for iso, path in ((1, "/a"), (2, "/b"), (3, "/c"))]
+        got = await h.answers(mids)
+        first = got[mids[0]][0]
+        assert (first["outcome"], first["condemned"]) == ("exception", True)  # the batch's isolate goes
+        assert [got[mid][0]["body"] for mid in mids[1:]] == [b"single /b", b"single /c"]  # each in its own
+    finally:
+        await h.stop()
