@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from edgeworker.isolates.pool import HOST_GRACE_S
 from tests.conftest import fixture_script
 from tests.utils import NodeProcess
 
@@ -345,3 +347,29 @@ async def test_an_isolate_past_its_soft_memory_limit_is_retired_after_its_reques
                 break
             await asyncio.sleep(0.1)
     assert 'edgeworker_isolates_disposed_total{reason="memory_soft_limit",worker="grower"}' in metrics
+
+
+async def test_a_host_that_stops_answering_is_killed_and_replaced(tmp_path: Path) -> None:
+    # A host that neither answers nor dies (here: stopped) holds its requests for their wall time and a grace
+    # period; then the node kills it, the request gets 503, and a new host serves the worker.
+    proc = NodeProcess(tmp_path, "--isolate-hosts", "1", "--wall-ms", "200").start()
+    try:
+        assert (await proc.deploy("frozen", "export default { fetch() { return new Response('ok'); } }")).is_success
+        assert (await proc.get("frozen.localhost")).text == "ok"
+        [host] = host_pids(proc)
+        os.kill(host, signal.SIGSTOP)
+        started = time.monotonic()
+        stuck = await proc.get("frozen.localhost")
+        waited = time.monotonic() - started
+        assert stuck.status_code == 503 and "isolate host crashed" in stuck.text, stuck.text
+        assert 0.2 + HOST_GRACE_S - 0.5 < waited < 0.2 + HOST_GRACE_S + 5
+        for _ in range(100):  # a new host starts within a second
+            again = await proc.get("frozen.localhost")
+            if again.status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        assert again.text == "ok"
+        assert host not in host_pids(proc)
+        assert "did not answer within 5.2s; killing it" in proc.output
+    finally:
+        proc.stop()
