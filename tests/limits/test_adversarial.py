@@ -41,7 +41,7 @@ async def call(node: NodeProcess, host: str, path: str = "/", timeout: float = 6
 async def assert_healthy(node: NodeProcess) -> None:
     await node.deploy("healthy", HEALTHY)
     r = await call(node, "healthy.localhost")
-    assert (r.status_code, r.text) == (200, "healthy")
+    assert (r.status_code, r.text) == (200, "healthy"), r.text + node.output[-2000:]
 
 
 def assert_limit_page(r: httpx.Response, limit: str) -> None:
@@ -169,7 +169,7 @@ async def test_deep_recursion_is_a_catchable_range_error(node: NodeProcess) -> N
 async def test_many_timers(node: NodeProcess) -> None:
     host = await deployed(node, "many_timers", limits={"cpu_ms": 5_000})
     r = await call(node, host)
-    assert (r.status_code, r.text) == (200, "fired 100000")
+    assert (r.status_code, r.text) == (200, "fired 100000"), r.text + node.output[-3000:]
 
 
 async def test_catastrophic_regex_is_stopped(node: NodeProcess) -> None:
