@@ -272,6 +272,8 @@ class Host:
             self._gone.set_result(None)
 
     def _frame(self, header: dict[str, Any], body: bytes) -> None:
+        # counted from now on, not from when its task starts: a retiring host must not exit with it in its queue
+        self._handling += 1
         if header.get("t") == "fetch" and not header.get("upload"):
             if not self._queued:
                 asyncio.get_running_loop().call_soon(self._run_queued)
@@ -319,7 +321,6 @@ class Host:
     async def _handle(self, msg: dict[str, Any], body: bytes) -> None:
         kind = msg.get("t")
         mid = msg.get("mid", 0)
-        self._handling += 1
         try:
             if kind == "fetch":
                 await self._fetch(msg, body)
@@ -507,8 +508,8 @@ class Host:
             for msg, body in group:
                 self._spawn(self._handle(msg, body))
             return
-        self._handling += 1
         self._begin(iso_id, iso, first)
+        handed_on = 0  # messages passed to _handle, which counts them off itself
         own_answered = False
         answered: set[int] = set()  # the mids that have their answer (or went to run elsewhere)
         try:
@@ -538,6 +539,7 @@ class Host:
             for msg, body in group[batch.ran :]:
                 self._spawn(self._handle(msg, body))
                 answered.add(msg["mid"])
+                handed_on += 1
             if batch.last is not None:
                 at = len(batch.answered)
                 answered.add(group[at][0]["mid"])
@@ -568,7 +570,7 @@ class Host:
                 }
                 self._send(fin)
         finally:
-            self._handling -= 1
+            self._handling -= len(group) - handed_on
             self._end(iso_id, iso)
 
     def _fin(self, mid: int, iso_id: int, iso: JsIsolate, done: FetchResult) -> dict[str, Any]:
