@@ -589,14 +589,18 @@ class JsIsolate:
         """Dispatches one request and drives it until its response is known. The request may use ``cpu_ms`` of
         CPU time in all (its waitUntil work in :meth:`finish` included), ``wall_ms`` until the response, and make
         ``subrequests`` outbound fetches."""
-        self._start_cpu_budget(cpu_ms)
-        self._subrequest_limit = subrequests
-        self._depth = depth
-        self.stream_logs = []
+        self._begin(cpu_ms, subrequests, depth)
         result = await self._fetch(req, wall_ms)
         result.cpu_ms = self.cpu_used_s() * 1000
         result.subrequest_limit_hit = self._op_ctx.subrequest_limit_hit
         return result
+
+    def _begin(self, cpu_ms: int | None, subrequests: int | None, depth: int) -> None:
+        """The limits of the request (or batch) about to run."""
+        self._start_cpu_budget(cpu_ms)
+        self._subrequest_limit = subrequests
+        self._depth = depth
+        self.stream_logs = []
 
     @staticmethod
     def _message(req: HttpRequest) -> dict[str, Any]:
@@ -640,16 +644,11 @@ class JsIsolate:
         :meth:`fetch` would (:attr:`Batch.last`); those after it never start. Each request keeps its own wall and
         CPU limits: JS starts no request after the batch has run for BATCH_MS, and the batch's CPU budget is
         one request's and that time."""
-        self._start_cpu_budget(None if cpu_ms is None else cpu_ms + BATCH_MS + 1)
-        self._subrequest_limit = subrequests
-        self._depth = depth
-        self.stream_logs = []
+        self._begin(None if cpu_ms is None else cpu_ms + BATCH_MS + 1, subrequests, depth)
         deadline = time.monotonic() + wall_ms / 1000
         parts = [_U32.pack(len(reqs))]
         for req in reqs:
-            head = dumps(self._message(req))
-            if not head.isascii():  # the JS side reads the message as ASCII (a header value above U+007F)
-                head = json.dumps(self._message(req)).encode()
+            head = _ascii_json(self._message(req))
             body = req.body or b""
             parts += (_U32x2.pack(len(head), len(body)), head, body)
         data = b"".join(parts)
@@ -891,9 +890,7 @@ class JsIsolate:
         source is the same every time and V8 compiles it once (a source with the message in it cost ~10 µs of
         compiling, and its garbage, per call). A message that does not fit, or with ``in_source``, goes in the
         source, the body as latin-1."""
-        head = dumps(message)
-        if not head.isascii():  # the JS side reads the message as ASCII (a header value above U+007F)
-            head = json.dumps(message).encode()
+        head = _ascii_json(message)
         if not in_source and 4 + len(head) + len(body) <= EXCHANGE_MAX:
             buffer = await self._exchange_buffer(4 + len(head) + len(body), deadline)
             buffer.write(_U32.pack(len(head)) + head)
@@ -998,6 +995,12 @@ def _entropy() -> str:
 def _thread_cpu_clock(tid: int) -> int:
     """The Linux clock id of one thread's CPU time (MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED))."""
     return ((~tid) << 3) | 6
+
+
+def _ascii_json(message: dict[str, Any]) -> bytes:
+    """A message as JSON the JS side can read as ASCII (a header value above U+007F is escaped)."""
+    head = dumps(message)
+    return head if head.isascii() else json.dumps(message).encode()
 
 
 def _answers(buffer: SharedBuffer, salvaging: bool = False) -> list[FetchResult]:

@@ -109,9 +109,10 @@ def _http_request(
     )
 
 
-def _free_fin(mid: int) -> dict[str, Any]:
-    """The "fin" of a request that ran in a batch's isolate: the node's isolate for it is free, and untouched."""
-    return {"t": "fin", "mid": mid, "outcome": Outcome.OK.value, "condemned": False, "logs": [], "cpu_ms": 0}
+def _plain_fin(mid: int, outcome: Outcome = Outcome.OK, condemned: bool = False) -> dict[str, Any]:
+    """A "fin" with nothing to report but how the isolate ended. Not ``condemned``: the isolate is free (for a
+    request that ran in a batch's isolate, the node's isolate for it, which is untouched)."""
+    return {"t": "fin", "mid": mid, "outcome": outcome.value, "condemned": condemned, "logs": [], "cpu_ms": 0}
 
 
 def _masked(fin: dict[str, Any], own: bool) -> dict[str, Any]:
@@ -152,9 +153,8 @@ class Host:
         self._request_at = 0.0  # when the last request started here
         self._queued: list[tuple[dict[str, Any], bytes]] = []  # fetch frames of this turn of the loop (_run_queued)
         self._workers: dict[int, str] = {}  # isolate → the worker version it has loaded (which may share a batch)
-        self._solo_until: dict[
-            str, float
-        ] = {}  # worker version → until when its requests run one per call (see _batch)
+        # worker version → until when its requests run one per call (see _batch)
+        self._solo_until: dict[str, float] = {}
 
     def _send(self, header: dict[str, Any], body: bytes = b"") -> None:
         if self._channel is not None:
@@ -476,7 +476,7 @@ class Host:
         if result.condemned:
             self._dispose(iso_id)
             if not own:
-                header.update(condemned=False, fin=True, fin_now=_free_fin(mid))
+                header.update(condemned=False, fin=True, fin_now=_plain_fin(mid))
             self._send(header, result.body)
             return
         if not result.stream and (done := iso.finish_if_quiet()) is not None:
@@ -527,7 +527,7 @@ class Host:
                 if j == 0:
                     own_answered = True  # its "fin" frees the batch's isolate: once the batch is over
                 else:
-                    header["fin_now"] = _free_fin(mid)
+                    header["fin_now"] = _plain_fin(mid)
                 self._send(header, result.body)
                 answered.add(mid)
             # The requests that never started run now, each in its own isolate, side by side. When not even the
@@ -549,7 +549,7 @@ class Host:
                 if iso.closed:
                     outcome = batch.condemned or (batch.last.outcome if batch.last else Outcome.OK)
                     self._dispose(iso_id)
-                    self._send({"t": "fin", "mid": mid, "outcome": outcome.value, "condemned": True, "logs": []})
+                    self._send(_plain_fin(mid, outcome, condemned=True))
                 else:
                     done = iso.finish_if_quiet() or await iso.finish(wall_ms=first["wait_until_ms"])
                     self._send(self._fin(mid, iso_id, iso, done))
@@ -561,14 +561,7 @@ class Host:
                 if msg["mid"] not in answered:
                     self._send({"t": "err", "mid": msg["mid"], "error": f"{type(exc).__name__}: {exc}"})
             if own_answered:  # the batch's isolate is gone
-                fin = {
-                    "t": "fin",
-                    "mid": first["mid"],
-                    "outcome": Outcome.EXCEPTION.value,
-                    "condemned": True,
-                    "logs": [],
-                }
-                self._send(fin)
+                self._send(_plain_fin(first["mid"], Outcome.EXCEPTION, condemned=True))
         finally:
             self._handling -= len(group) - handed_on
             self._end(iso_id, iso)
@@ -635,7 +628,7 @@ class Host:
                 self._dispose(iso_id)
                 end["logs"] = [[line.level, line.message] for line in iso.stream_logs]
                 self._send(end)
-                self._send({"t": "fin", "mid": mid, "outcome": exc.outcome.value, "condemned": own, "logs": []})
+                self._send(_plain_fin(mid, exc.outcome, condemned=own))
                 return False
         end["logs"] = [[line.level, line.message] for line in iso.stream_logs]
         self._send(end)

@@ -252,11 +252,16 @@ function finishInternal() {
   if (requestActive()) endRequest();
 }
 
+/** Before a new request: the previous one's untaken late answer is dropped, and the request closed. */
+function closePrevious() {
+  untakenLate();
+  if (req !== null) finishInternal();
+}
+
 bridge.dispatch = function dispatch(reqJson) {
   leaveBatch();
   chain = null;
-  untakenLate();
-  if (req !== null) finishInternal();
+  closePrevious();
   const msg = JSONParse(reqJson);
   const body = typeof msg.body === "string" ? latin1ToBytes(msg.body) : null;
   return JSONStringify(dispatchMessage(msg, body));
@@ -267,8 +272,7 @@ bridge.dispatchExchanged = function dispatchExchanged(size) {
   leaveBatch();
   chain = null;
   const taken = takeMessage(size);
-  untakenLate();
-  if (req !== null) finishInternal();
+  closePrevious();
   const msg = JSONParse(taken.json);
   const body = typeof msg.bodyLen === "number" ? takeFromExchange(msg.bodyLen, size, taken.at) : null;
   return JSONStringify(dispatchMessage(msg, body));
@@ -300,8 +304,7 @@ function runBatch() {
   const c = chain;
   for (;;) {
     if (c.ran === c.items.length || (c.ran > 0 && engineNow() - c.started > c.ms)) return endBatch(null);
-    untakenLate();
-    if (req !== null) finishInternal();
+    closePrevious();
     const item = c.items[c.ran];
     const st = dispatchMessage(JSONParse(item.json), item.body);
     c.ran++;
