@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from edgeworker.isolates.pool import HostCrashed, Overloaded, Quarantined, ScriptFailed
 from edgeworker.isolates.types import WorkerResponse
@@ -65,7 +65,7 @@ def _page(status: int, title: str, detail: str, request_id: str, headers: dict[s
     return Reply(status, raw, text.encode(), request_id)
 
 
-def build_app(node: Node) -> ASGIApp:
+def _handler(node: Node) -> Any:
     limits = node.settings.node_limits
     body_limit = limits.request_body_mb * 1024 * 1024
 
@@ -210,19 +210,34 @@ def build_app(node: Node) -> ASGIApp:
         node.observer.request_done(script.name, response.status_code, outcome, time.perf_counter() - started)
         return response
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        # Every path and every method goes to a worker (PURGE and PROPFIND too, as on Workers): no router.
+    return handle
+
+
+class DataPlane:
+    """The data plane's ASGI app. Every path and every method goes to a worker (PURGE and PROPFIND too, as on
+    Workers): no router. The node's HTTP protocol (server/node.py) also calls :meth:`respond` directly for a
+    request without a body, and writes a whole :class:`Reply` itself."""
+
+    def __init__(self, node: Node) -> None:
+        self._handle = _handler(node)
+
+    async def respond(self, scope: Scope, receive: Receive) -> Response | Reply | None:
+        """The response to one request; None when the client went away before its body arrived."""
+        try:
+            response: Response | Reply | None = await self._handle(scope, receive)
+        except Exception:  # a bug of ours: the client gets a 500 page, the log the traceback
+            request_id = new_request_id()
+            log.exception("request %s: the data plane failed on %s %s", request_id, scope["method"], scope["path"])
+            response = _page(500, "Error 500: Internal error", "The node failed on this request.", request_id)
+        return response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # not served yet: the handshake is refused (403)
             await send({"type": "websocket.close", "code": 1008})
             return
         if scope["type"] != "http":
             return
-        try:
-            response = await handle(scope, receive)
-        except Exception:  # a bug of ours: the client gets a 500 page, the log the traceback
-            request_id = new_request_id()
-            log.exception("request %s: the data plane failed on %s %s", request_id, scope["method"], scope["path"])
-            response = _page(500, "Error 500: Internal error", "The node failed on this request.", request_id)
+        response = await self.respond(scope, receive)
         if response is None:
             return
         if isinstance(response, Reply):
@@ -231,7 +246,9 @@ def build_app(node: Node) -> ASGIApp:
         else:
             await response(scope, receive, send)
 
-    return app
+
+def build_app(node: Node) -> DataPlane:
+    return DataPlane(node)
 
 
 class Reply:

@@ -14,12 +14,11 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import uvicorn
 from prometheus_client import CollectorRegistry, generate_latest
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from edgeworker.isolates.pool import (
     HostCrashed,
@@ -37,6 +36,7 @@ from edgeworker.limits.settings import LimitError, WorkerLimits, check_within
 from edgeworker.server.app import new_request_id
 from edgeworker.server.config import NodeSettings
 from edgeworker.server.modules import ModuleError, check_modules, encode_source
+from edgeworker.server.protocol import DataPlaneProtocol
 from edgeworker.server.routing import Registry, Route, RouteError, valid_name
 from edgeworker.server.store import SqliteStore, Version
 
@@ -514,51 +514,11 @@ class _Server(uvicorn.Server):
         yield
 
 
-class _OneWritePerTurn:
-    """A connection's transport whose writes during one turn of the event loop leave together. uvicorn writes a
-    response's head and its body separately: two system calls, and two packets that each wake the client. Held
-    back until the end of the turn, they go as one."""
-
-    __slots__ = ("_transport", "_loop", "_held")
-
-    def __init__(self, transport: asyncio.Transport) -> None:
-        self._transport = transport
-        self._loop = asyncio.get_running_loop()
-        self._held: list[bytes] | None = None
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        if self._held is None:
-            self._held = [bytes(data)]
-            self._loop.call_soon(self._flush)
-        else:
-            self._held.append(bytes(data))
-
-    def _flush(self) -> None:
-        held, self._held = self._held, None
-        if held and not self._transport.is_closing():
-            self._transport.write(held[0] if len(held) == 1 else b"".join(held))
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-class _DataPlaneProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol (httptools), with a response's writes sent in one (see _OneWritePerTurn)."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn has it
-        super().connection_made(transport)
-        self.transport = cast(asyncio.Transport, _OneWritePerTurn(self.transport))
-
-
 def http_server(app: Any, settings: NodeSettings, data_plane: bool = False) -> _Server:
     """A data plane's or the admin API's uvicorn server."""
     config = uvicorn.Config(
         app,
-        http=_DataPlaneProtocol if data_plane else "auto",
+        http=DataPlaneProtocol if data_plane else "auto",
         log_level="warning",
         access_log=False,
         lifespan="off",
@@ -634,7 +594,7 @@ async def serve_node(
         watcher: asyncio.Task[None] | None = None
         if dev_script is not None:
             watcher = loop.create_task(_watch_dev(node, dev_script, dev_env or {}))
-        pairs = [(build_app(node), data_sock, "data plane")]
+        pairs: list[tuple[Any, socket.socket, str]] = [(build_app(node), data_sock, "data plane")]
         if admin_sock is not None:
             pairs.append((build_admin_app(node), admin_sock, "admin API"))
         for app, sock, what in pairs:
