@@ -6,7 +6,7 @@
 On first run it installs what it needs into ignored folders: wrk (Debian's package) if missing, and the pinned
 npm package `workerd` (bench/package.json + package-lock.json, `npm ci` into bench/node_modules). It then starts,
 on free loopback ports: an edgeworker node with default settings, one with `--isolate-hosts 1` and one with
-`--processes 2` (two front processes, one isolate host each), a plain-Starlette
+`--processes 2` (two front processes; the first keeps the isolate hosts, the second gets one), a plain-Starlette
 baseline (bench/starlette_app.py) and workerd serving the same worker files (bench/workers/*.js, config generated
 into bench/.workerd/). Each scenario is driven with `wrk -t2 -cC -dSs` on every server in alternation, ROUNDS
 times, and the table gives the medians and the ratios from this run. Also: each scenario's latency with one client
@@ -188,6 +188,28 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def node_processes(pid: int) -> tuple[list[int], list[int]]:
+    """A node's front processes (the one started, and those it started for ``--processes``) and isolate hosts."""
+    fronts, hosts, todo = [pid], [], children(pid)
+    while todo:
+        child = todo.pop()
+        try:
+            front = b"edgeworker.server.cluster" in Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if front:
+            fronts.append(child)
+            todo.extend(children(child))
+        else:
+            hosts.append(child)
+    return fronts, hosts
+
+
+def node_rss_mb(pid: int) -> float:
+    fronts, hosts = node_processes(pid)
+    return sum(rss_kb(p) for p in fronts + hosts) / 1024
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -306,8 +328,8 @@ def pyspy_profile(spy: str, wrk_bin: str, node: NodeProcess, connections: int, s
     """Sample the front process and the isolate hosts with py-spy (100 Hz, non-blocking, idle excluded) during a
     hello run that is not counted in the table; count samples by the module of the innermost Python frame."""
     assert node.proc is not None
-    front = node.proc.pid
-    pids = {front: "front process", **{pid: "isolate hosts" for pid in children(front)}}
+    fronts, hosts = node_processes(node.proc.pid)
+    pids = {**{pid: "front process" for pid in fronts}, **{pid: "isolate hosts" for pid in hosts}}
     out = Path(tempfile.mkdtemp(prefix="edgeworker-spy-"))
     load = subprocess.Popen(
         [wrk_bin, "-t2", f"-c{connections}", f"-d{seconds + 2}s", "-H", "Host: hello.localhost", node.data_url + "/"],
@@ -481,15 +503,15 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
                 for t in targets(s):
                     profile = s.key == "hello" and t.server == "edgeworker"
                     if profile:
-                        hosts = children(front_pid)
-                        before = {pid: thread_cpu_ns(pid) for pid in [front_pid, *hosts]}
+                        fronts, hosts = node_processes(front_pid)
+                        before = {pid: thread_cpu_ns(pid) for pid in [*fronts, *hosts]}
                     run = wrk(wrk_bin, t, args.seconds, args.connections, s.lua, lua_args)
                     if profile:
                         for pid, threads in before.items():
                             after = thread_cpu_ns(pid)
                             for tid, ns in after.items():
-                                if pid == front_pid:
-                                    part = "front process (Python: uvicorn, routing, IPC)"
+                                if pid in fronts:
+                                    part = "front processes (Python: uvicorn, routing, IPC)"
                                 elif tid == pid:
                                     part = "isolate hosts, main thread (Python: event loop, IPC, mini-racer calls)"
                                 else:
@@ -553,9 +575,9 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         nodes.append(many)
         assert many.proc is not None
         time.sleep(1.0)
-        hosts = children(many.proc.pid)
+        fronts, hosts = node_processes(many.proc.pid)
         base_hosts = sum(rss_kb(p) for p in hosts)
-        base_front = rss_kb(many.proc.pid)
+        base_front = sum(rss_kb(p) for p in fronts)
         names = [f"w{i}" for i in range(args.workers)]
         pool = concurrent.futures.ThreadPoolExecutor(4)
 
@@ -577,11 +599,11 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         list(pool.map(warm_one, names[sample:]))
         extra["warm_s"] = time.perf_counter() - t0
         time.sleep(1.0)
-        hosts_now = children(many.proc.pid)
+        fronts_now, hosts_now = node_processes(many.proc.pid)
         extra["hosts_same"] = sorted(hosts_now) == sorted(hosts)
         all_hosts = sum(rss_kb(p) for p in hosts_now)
         extra["per_isolate_all"] = (all_hosts - base_hosts) / args.workers / 1024
-        extra["total_rss_mb"] = (all_hosts + rss_kb(many.proc.pid)) / 1024
+        extra["total_rss_mb"] = (all_hosts + sum(rss_kb(p) for p in fronts_now)) / 1024
         extra["base_rss_mb"] = (base_hosts + base_front) / 1024
         created0 = metric_sum(many, "edgeworker_isolates_created_total")
         target = Target("edgeworker", many.data_url + "/", "w0.localhost")
@@ -592,7 +614,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
                 wrk(wrk_bin, target, args.seconds, args.connections, "rotate.lua", [str(args.workers), "w"])
             )
         extra["created_during"] = metric_sum(many, "edgeworker_isolates_created_total") - created0
-        extra["total_rss_after_mb"] = (sum(rss_kb(p) for p in children(many.proc.pid)) + rss_kb(many.proc.pid)) / 1024
+        extra["total_rss_after_mb"] = node_rss_mb(many.proc.pid)
         # then idle: each host trims its isolates' heaps once they have been idle 10 s (isolates/host.py); wait
         # until the total stops falling (at most 90 s)
         log("waiting for idle isolates to be trimmed")
@@ -600,7 +622,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         settled = extra["total_rss_after_mb"]
         while time.perf_counter() - t0 < 90:
             time.sleep(5)
-            now_mb = (sum(rss_kb(p) for p in children(many.proc.pid)) + rss_kb(many.proc.pid)) / 1024
+            now_mb = node_rss_mb(many.proc.pid)
             if time.perf_counter() - t0 > 15 and now_mb > settled * 0.99:
                 settled = min(settled, now_mb)
                 break
@@ -642,9 +664,10 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
     print(
         f"- `wrk -t2 -c{c} -d{sec}s --latency`, {args.rounds} round(s), servers alternating within each round, "
         "after a 1 s warm-up each; medians over rounds. edgeworker: `edgeworker serve` with default settings "
-        f"(2 isolate hosts; `--processes auto`, which is {auto_processes(available_cpus())} front process(es) on "
-        f"{available_cpus()} cores), with `--isolate-hosts 1`, and with `--processes 2` (two fronts on one port, "
-        "one isolate host each); Starlette: one uvicorn process (uvloop, httptools, no access log); workerd: "
+        f"(`--isolate-hosts 2`; `--processes auto`, which is {auto_processes(available_cpus())} front process(es) "
+        f"on {available_cpus()} cores), with `--isolate-hosts 1`, and with `--processes 2` (two fronts on one port; "
+        "the first keeps the isolate hosts, the second gets one of its own); Starlette: one uvicorn process "
+        "(uvloop, httptools, no access log); workerd: "
         "`workerd serve`, one service and socket per scenario"
     )
     print(f"- command: `python bench/run.py {' '.join(sys.argv[1:])}`, {time.monotonic() - began:.0f} s in all\n")
@@ -730,7 +753,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         + ("" if extra["hosts_same"] else " — an isolate host was replaced meanwhile, figure unreliable")
     )
     print(
-        f"- total RSS with {args.workers:,} workers warm (front process + isolate hosts): "
+        f"- total RSS with {args.workers:,} workers warm (front processes + isolate hosts): "
         f"{extra['total_rss_mb']:,.0f} MB ({extra['base_rss_mb']:,.0f} MB before any worker); "
         f"{extra['total_rss_after_mb']:,.0f} MB just after the round-robin runs, {extra['total_rss_idle_mb']:,.0f} MB "
         f"once idle isolates were trimmed ({extra['idle_wait_s']:.0f} s later)"

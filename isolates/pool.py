@@ -955,6 +955,10 @@ class IsolatePool:
             self._release(iso, condemned, result.outcome.value)
         return result
 
+    def holds(self, worker: str) -> bool:
+        """Whether this pool has an isolate of ``worker`` (any version, idle or busy)."""
+        return self._per_worker.get(worker, 0) > 0
+
     def _nice(self, worker: str) -> int:
         at = self._cpu_exceeded_at.get(worker)
         if at is None:

@@ -32,6 +32,7 @@ class Observer(Protocol):
     def limit_exceeded(self, worker: str, limit: str) -> None: ...
     def request_cpu(self, worker: str, seconds: float) -> None: ...
     def request_batched(self, worker: str) -> None: ...
+    def connection_handed_off(self, worker: str) -> None: ...
 
 
 class NullObserver:
@@ -57,6 +58,9 @@ class NullObserver:
         pass
 
     def request_batched(self, worker: str) -> None:
+        pass
+
+    def connection_handed_off(self, worker: str) -> None:
         pass
 
 
@@ -195,6 +199,12 @@ class PrometheusObserver:
             ["worker", "limit"],
             registry=registry,
         )
+        self._handed_off = Counter(
+            "edgeworker_connections_handed_off",
+            "Client connections a front process passed to the first one, by the worker of the request that moved them",
+            ["worker"],
+            registry=registry,
+        )
         self._done: dict[tuple[str, int, Outcome], tuple[_Count, _Count, _Histogram]] = {}
         if isolate_states is not None:
             registry.register(_IsolateGauge(isolate_states, heap_by_worker))
@@ -232,6 +242,9 @@ class PrometheusObserver:
         if cpu is None:
             cpu = _child(self._per_request.cpu, (worker,), lambda: _Histogram(_PerRequest.CPU_BUCKETS))
         cpu.observe(seconds)
+
+    def connection_handed_off(self, worker: str) -> None:
+        self._handed_off.labels(worker).inc()
 
     def request_batched(self, worker: str) -> None:
         batched = self._per_request.batched.get((worker,))

@@ -7,7 +7,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -45,6 +45,8 @@ _STATUS_TITLES = {
     414: "Error 414: URL too long",
     431: "Error 431: Request headers too large",
 }
+HOT_REQUESTS = 2  # requests within HOT_WINDOW_S that make a worker busy in a front process (DataPlane.hands_off)
+HOT_WINDOW_S = 1.0
 STREAM_UPLOAD_OVER = 64 * 1024  # request bodies larger than this stream into the worker
 DRAIN_BYTES = 8 * 1024 * 1024  # how much of a refused upload is read before the 413
 DRAIN_WAIT_S = 5.0
@@ -219,7 +221,34 @@ class DataPlane:
     request without a body, and writes a whole :class:`Reply` itself."""
 
     def __init__(self, node: Node) -> None:
+        self.node = node
         self._handle = _handler(node)
+        # In a front process other than the first (server/cluster.py): passes a client connection, with the bytes
+        # of its request, to the first process (True once sent). See :meth:`hands_off`.
+        self.handoff: Callable[[bytes, int], bool] | None = None
+        self._seen: dict[str, tuple[float, int]] = {}  # worker → (start of its window, its requests here since)
+
+    def hands_off(self, scope: Scope) -> str | None:
+        """In a front process other than the first: the worker this request is for, if the connection should go
+        to the first process instead. It should when this process has no isolate of the worker and the worker is
+        not busy here (fewer than HOT_REQUESTS requests in HOT_WINDOW_S): a worker's isolates then live in one
+        process, not in each process a client happens to reach. A busy worker gets isolates here too."""
+        host = ""
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value.decode("latin-1")
+                break
+        script = self.node.registry.match(host, scope["path"])
+        if script is None or self.node.pool.holds(script.name):
+            return None
+        now = time.monotonic()
+        start, count = self._seen.get(script.name, (now, 0))
+        if now - start > HOT_WINDOW_S:
+            start, count = now, 0
+        self._seen[script.name] = (start, count + 1)
+        if len(self._seen) > 4 * HOT_REQUESTS * 1024:  # forget the quiet ones now and then
+            self._seen = {k: v for k, v in self._seen.items() if now - v[0] <= HOT_WINDOW_S}
+        return script.name if count + 1 < HOT_REQUESTS else None
 
     async def respond(self, scope: Scope, receive: Receive) -> Response | Reply | None:
         """The response to one request; None when the client went away before its body arrived."""

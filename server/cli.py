@@ -100,7 +100,7 @@ def _positive_int(value: str) -> int:
 
 
 def _processes(value: str) -> int:
-    """``--processes``: a positive number, or ``auto`` (see server/cluster.py: one per three cores)."""
+    """``--processes``: a positive number, or ``auto`` (see server/cluster.py: one per three cores, two on 2)."""
     if value.strip().lower() == "auto":
         from edgeworker.isolates.pool import available_cpus
         from edgeworker.server.cluster import auto_processes
@@ -231,8 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_processes,
         default="auto",
         metavar="N|auto",
-        help="front processes sharing the data plane's port, each with its share of the isolate hosts "
-        "(default: auto, one per three cores)",
+        help="front processes sharing the data plane's port; connections for workers that are not busy move to the "
+        "first one, which keeps the isolate hosts (default: auto, one per three cores, and two on 2 cores)",
     )
     _add_limit_flags(serve)
     _add_node_limit_flags(serve)

@@ -15,7 +15,18 @@ node as a whole goes through the primary, over one socket to each process (frame
 - /metrics (on the primary's admin API) adds up every process's counters and gauges;
 - SIGTERM to the primary stops them all, each letting its requests in flight finish.
 
-The node-wide isolate cap (``--max-isolates``) and the warm spares are shared out: each process gets its part.
+Hand-offs: a process other than the primary passes a client connection to the primary when the connection's
+request (one that came alone in one read, without a body that is still arriving) is for a worker the process has
+no isolate of and is not busy with (fewer than two of its requests in a second there). It sends the socket and the
+request's bytes over a socketpair of its own (SCM_RIGHTS); the primary's data plane takes the connection as if it
+had accepted it, and answers that request and what follows on the connection. So a worker's isolates live in one
+process unless it is busy enough to want more than one front: without this, every process a worker's clients
+happened to reach kept isolates of it, and a node with many workers cycled through them (300 workers requested
+round robin: 120 req/s with two processes against 4,013 with one; with hand-offs about as many as with one).
+
+The primary, which holds the isolates of the workers that are not busy, keeps all of ``--isolate-hosts`` and most
+of ``--max-isolates``; each other process gets one host (or its share of them) and enough of the cap for one busy
+worker (``--max-isolates-per-worker``, at most a 2N-th of the cap). The warm spares are shared out.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ import socket
 import subprocess
 import sys
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -46,16 +58,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("edgeworker.cluster")
 
 READY_TIMEOUT_S = 60.0
+HANDOFF_MAX = 256 * 1024  # the largest request (head and body) whose connection moves to the primary
 ANSWER_TIMEOUT_S = 10.0
 RESTART_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 SHED_DELAY_S = 0.05  # how long an ask for a worker's slot waits before a holder is asked to give one up
 
 
 def auto_processes(cpus: int) -> int:
-    """``--processes auto``: one front process per three cores. A front spends about a third of what a request
-    costs (bench/run.py: ~70 of ~230 µs per hello request), the isolate hosts the rest, so one front keeps about
-    three cores of hosts busy; on a 2-core machine a second front would only compete with the hosts."""
-    return max(1, -(-cpus // 3))
+    """``--processes auto``: one front process per three cores, and two on a 2-core machine. A front spends about
+    two fifths of what a request costs, the isolate hosts the rest, so one front keeps a few cores of hosts busy;
+    but one front on 2 cores leaves about a fifth of them idle (each hand-over between front, host and isolate
+    thread waits for a wake-up), and two serve hello 1.15 to 1.2 times as fast (bench/run.py). Connections move
+    to the first process for workers another process is not busy with (hand-offs, in the module's text), so
+    more fronts do not mean more isolates of each worker."""
+    return max(min(cpus, 2), -(-cpus // 3))
 
 
 def share(total: int, parts: int, index: int, least: int = 0) -> int:
@@ -64,15 +80,21 @@ def share(total: int, parts: int, index: int, least: int = 0) -> int:
 
 
 def settings_for(settings: NodeSettings, index: int) -> NodeSettings:
-    """What process ``index`` of the node runs with: its share of the hosts, the spares and the isolate cap."""
+    """What process ``index`` of the node runs with: its share of the hosts, the spares and the isolate cap. The
+    isolates of workers that are not busy live in the first process (connections for them move there), so it
+    keeps all of ``--isolate-hosts`` (a worker that kills its host reaches only the workers that share its home
+    host, as with one process) and most of the cap; each other process gets enough of both for the busy workers
+    it serves itself."""
     n = settings.processes
     if n == 1:
         return settings
+    others = max(1, min(settings.max_isolates_per_worker, settings.max_isolates // (2 * n)))
     return replace(
         settings,
-        isolate_hosts=share(settings.isolate_hosts, n, index, least=1),
+        processes=1,  # (what this process runs: the node's own count stays with the primary's cluster)
+        isolate_hosts=settings.isolate_hosts if index == 0 else share(settings.isolate_hosts, n, index, least=1),
         warm_spares=share(settings.warm_spares, n, index),
-        max_isolates=share(settings.max_isolates, n, index, least=1),
+        max_isolates=settings.max_isolates - (n - 1) * others if index == 0 else others,
     )
 
 
@@ -178,6 +200,7 @@ class _Child:
         self.pending: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
         self.asks: dict[int, _Ask] = {}
         self.restarts = 0
+        self.handoffs: socket.socket | None = None  # where it passes client connections to the primary
 
 
 class Cluster:
@@ -194,6 +217,10 @@ class Cluster:
         self._mids = itertools.count(1)
         self._stopping = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        # takes a client connection another process passed on, with the bytes of its first request: set by
+        # serve_node once the primary's data plane exists (until then they wait here)
+        self.adopt: Callable[[socket.socket, bytes], None] | None = None
+        self._unadopted: list[tuple[socket.socket, bytes]] = []
 
     # the primary's own pool uses the book directly (process 0)
 
@@ -269,12 +296,19 @@ class Cluster:
             host, port = self.data_sock.getsockname()[:2]
             child.sock = _bind(host, port, reuse_port=True)
         parent_end, child_end = socket.socketpair()
-        fds = (child_end.fileno(), child.sock.fileno())
+        handoffs, child_handoffs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        fds = (child_end.fileno(), child.sock.fileno(), child_handoffs.fileno())
         child.proc = subprocess.Popen(
-            [sys.executable, "-m", "edgeworker.server.cluster", str(fds[0]), str(fds[1])], pass_fds=fds
+            [sys.executable, "-m", "edgeworker.server.cluster", *(str(fd) for fd in fds)], pass_fds=fds
         )
         child_end.close()
+        child_handoffs.close()
         loop = asyncio.get_running_loop()
+        if child.handoffs is not None:
+            self._close_handoffs(child)
+        handoffs.setblocking(False)
+        child.handoffs = handoffs
+        loop.add_reader(handoffs.fileno(), self._handed_off, child)
         child.ready = loop.create_future()
         child.ready.add_done_callback(lambda f: f.cancelled() or f.exception())
         child.asks.clear()
@@ -296,6 +330,41 @@ class Cluster:
 
         self._spawn_task(connect())
         self._spawn_task(self._watch(child, child.proc))
+
+    def _handed_off(self, child: _Child) -> None:
+        """Client connections ``child`` passed on (one message each: the request's bytes, the socket)."""
+        while child.handoffs is not None:
+            try:
+                data, fds, _, _ = socket.recv_fds(child.handoffs, HANDOFF_MAX, 1)
+            except BlockingIOError:
+                return
+            except OSError:
+                self._close_handoffs(child)
+                return
+            if not fds:
+                if not data:  # the process is gone
+                    self._close_handoffs(child)
+                    return
+                continue
+            sock = socket.socket(fileno=fds[0])
+            if self.adopt is None:
+                self._unadopted.append((sock, data))
+            else:
+                self.adopt(sock, data)
+
+    def adopting(self, adopt: Callable[[socket.socket, bytes], None]) -> None:
+        """From now on connections passed on go to ``adopt`` (and those that came before)."""
+        self.adopt = adopt
+        waiting, self._unadopted = self._unadopted, []
+        for sock, data in waiting:
+            adopt(sock, data)
+
+    def _close_handoffs(self, child: _Child) -> None:
+        if child.handoffs is not None:
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().remove_reader(child.handoffs.fileno())
+            child.handoffs.close()
+            child.handoffs = None
 
     def _spawn_task(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -354,9 +423,13 @@ class Cluster:
             timer.cancel()
         self._shed_timers.clear()
         for child in self.children:
+            self._close_handoffs(child)
             if child.sock is not None:
                 child.sock.close()
                 child.sock = None
+        for sock, _ in self._unadopted:
+            sock.close()
+        self._unadopted.clear()
 
     # -- frames from the other processes
 
@@ -511,7 +584,24 @@ def sum_samples(families: list[list[Any]]) -> bytes:
     return generate_latest(registry)
 
 
-async def _run_process(ctl_fd: int, data_fd: int) -> int:
+class _Handoffs:
+    """A process's way to pass a client connection to the primary (see DataPlane.hands_off)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        sock.setblocking(False)
+        self.sock = sock
+
+    def __call__(self, data: bytes, fd: int) -> bool:
+        if len(data) > HANDOFF_MAX:
+            return False
+        try:
+            socket.send_fds(self.sock, [data], [fd])
+        except OSError:  # full, or the primary is gone: this process answers it after all
+            return False
+        return True
+
+
+async def _run_process(ctl_fd: int, data_fd: int, handoff_fd: int) -> int:
     from edgeworker.server.app import build_app
     from edgeworker.server.node import Node, http_server
 
@@ -561,7 +651,9 @@ async def _run_process(ctl_fd: int, data_fd: int) -> int:
     up = True
     for header, body in early:
         handle(header, body)
-    server = http_server(build_app(node), settings, data_plane=True)
+    plane = build_app(node)
+    plane.handoff = _Handoffs(socket.socket(fileno=handoff_fd))
+    server = http_server(plane, settings, data_plane=True)
     serving = loop.create_task(server.serve(sockets=[data_sock]))
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -584,8 +676,8 @@ def main() -> int:
     from edgeworker.server.node import _configure_logging, _run
 
     _configure_logging()
-    ctl_fd, data_fd = int(sys.argv[1]), int(sys.argv[2])
-    return _run(_run_process(ctl_fd, data_fd))
+    ctl_fd, data_fd, handoff_fd = (int(arg) for arg in sys.argv[1:4])
+    return _run(_run_process(ctl_fd, data_fd, handoff_fd))
 
 
 if __name__ == "__main__":

@@ -530,6 +530,31 @@ def http_server(app: Any, settings: NodeSettings, data_plane: bool = False) -> _
     return _Server(config)
 
 
+def _adopter(server: _Server) -> Any:
+    """Takes a client connection another front process passed on (and the bytes of its request) into ``server``,
+    the primary's data plane, as if it had accepted it (server/cluster.py)."""
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    def protocol() -> DataPlaneProtocol:
+        return DataPlaneProtocol(config=server.config, server_state=server.server_state, app_state={})
+
+    async def take(sock: socket.socket, data: bytes) -> None:
+        try:
+            _, adopted = await loop.connect_accepted_socket(protocol, sock=sock)
+        except OSError:
+            sock.close()
+            return
+        adopted.data_received(data)
+
+    def adopt(sock: socket.socket, data: bytes) -> None:
+        task = loop.create_task(take(sock, data))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return adopt
+
+
 def _bind(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -602,6 +627,8 @@ async def serve_node(
             servers.append(server)
             tasks.append(loop.create_task(server.serve(sockets=[sock])))
             log.info("%s on %s", what, _url(sock))
+            if cluster is not None and what == "data plane":
+                cluster.adopting(_adopter(server))
         print(f"edgeworker: ready; data plane on {_url(data_sock)}", file=sys.stderr, flush=True)
         done_waiter = loop.create_task(stop.wait())
         await asyncio.wait([done_waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)

@@ -110,6 +110,46 @@ class DataPlaneProtocol(HttpToolsProtocol):
         self._out = _OneWritePerTurn(self.transport)
         self.transport = cast(asyncio.Transport, self._out)
         self._plane = self.app if isinstance(self.app, DataPlane) else None
+        # a connection can move to the node's first process at a request that came alone in one read (see
+        # _hand_off): what this read held, and the request waiting for that decision
+        self._in_message = False  # the parser is inside a request (its head or body)
+        self._begun = 0
+        self._ended = 0
+        self._waiting: tuple[_Quick, dict[str, Any], str] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        alone = not self._in_message and (self.cycle is None or self.cycle.response_complete)
+        self._begun = self._ended = 0
+        super().data_received(data)
+        waiting, self._waiting = self._waiting, None
+        if waiting is None:
+            return
+        quick, scope, worker = waiting
+        if alone and self._begun == 1 and self._ended == 1 and not self._in_message and self._hand_off(data, worker):
+            quick.response_complete = True
+            return
+        self._start(quick, scope)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_message = True
+        self._begun += 1
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_message = False
+        self._ended += 1
+
+    def _hand_off(self, data: bytes, worker: str) -> bool:
+        """Passes this connection, and the request that is all of ``data``, to the node's first process, which
+        answers it and what follows on the connection. This process lets its copy of the socket go."""
+        assert self._plane is not None and self._plane.handoff is not None
+        sock = self._out._transport.get_extra_info("socket")
+        if sock is None or self._out._held or not self._plane.handoff(data, sock.fileno()):
+            return False
+        self._plane.node.observer.connection_handed_off(worker)
+        self._out._transport.close()  # (the first process holds the connection now: no FIN goes out)
+        return True
 
     def on_headers_complete(self) -> None:
         if not self._quick_fits():
@@ -138,6 +178,14 @@ class DataPlaneProtocol(HttpToolsProtocol):
         }
         quick = _Quick(http_version != "1.0" and parser.should_keep_alive())
         self.cycle = cast(RequestResponseCycle, quick)
+        if self._plane is not None and self._plane.handoff is not None:
+            worker = self._plane.hands_off(scope)
+            if worker is not None:  # decided once this read has been parsed (data_received)
+                self._waiting = (quick, scope, worker)
+                return
+        self._start(quick, scope)
+
+    def _start(self, quick: _Quick, scope: dict[str, Any]) -> None:
         task = self.loop.create_task(self._answer(quick, scope))
         task.add_done_callback(self.tasks.discard)
         self.tasks.add(task)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import signal
@@ -228,12 +229,14 @@ async def test_an_idle_isolates_heap_is_trimmed(tmp_path: Path) -> None:
     try:
         await proc.deploy("trim", worker)
         heap = 'edgeworker_heap_used_bytes{worker="trim"}'
-        assert (await proc.get("trim.localhost", "/keep")).text == "/keep"
-        kept = await _gauge(proc, heap)  # reported with the first request's end
-        assert kept > 10_000_000
-        assert (await proc.get("trim.localhost", "/drop")).text == "/drop"  # garbage now, in the old generation
-        await asyncio.sleep(1.5)  # idle: trimmed; and the next request reports the heap again (once a second)
-        assert (await proc.get("trim.localhost", "/after")).text == "/after"
+        async with proc.client() as client:  # one connection: one front process, and its one isolate of the worker
+            get = functools.partial(client.get, headers={"host": "trim.localhost"})
+            assert (await get("/keep")).text == "/keep"
+            kept = await _gauge(proc, heap)  # reported with the first request's end
+            assert kept > 10_000_000
+            assert (await get("/drop")).text == "/drop"  # garbage now, in the old generation
+            await asyncio.sleep(1.5)  # idle: trimmed; and the next request reports the heap again (once a second)
+            assert (await get("/after")).text == "/after"
         for _ in range(50):
             after = await _metric(proc, heap)
             if after != kept:

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edgeworker.server.cluster import SlotBook, _Ask
+from edgeworker.server.cluster import SlotBook, _Ask, auto_processes, settings_for
+from edgeworker.server.config import NodeSettings
 from tests.conftest import fixture_script
 from tests.utils import NodeProcess
 
@@ -229,3 +230,78 @@ def test_bad_process_counts_are_refused(tmp_path: Path, args: list[str], message
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+ECHO = """export default { async fetch(request) {
+  const url = new URL(request.url);
+  const body = await request.text();
+  return new Response(url.hostname + " " + request.method + " " + url.pathname + " [" + body + "] "
+    + request.headers.get("cf-connecting-ip"));
+} }"""
+
+
+async def metric_total(node: NodeProcess, name: str) -> float:
+    async with httpx.AsyncClient(base_url=node.admin_url) as bare:
+        text = (await bare.get("/metrics")).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name + "{"))
+
+
+async def test_a_quiet_worker_gets_one_isolate_in_the_node_whichever_process_its_clients_reach(tmp_path: Path) -> None:
+    # each worker is asked once a round, on a connection of its own: the connections reach both processes, and
+    # the second one passes those for a worker it has no isolate of to the first, so no worker gets two
+    node = NodeProcess(tmp_path, "--processes", "2").start()
+    try:
+        names = [f"quiet{i}" for i in range(16)]
+        for name in names:
+            assert (await node.deploy(name, ECHO)).status_code == 200
+        for _ in range(3):
+            answers = await asyncio.gather(*(fresh_get(node, f"{name}.localhost", "/r") for name in names))
+            assert [a.text for a in answers] == [f"{name}.localhost GET /r [] 127.0.0.1" for name in names]
+            await asyncio.sleep(1.1)  # (so that no worker is busy in the second process)
+        assert await metric_total(node, "edgeworker_connections_handed_off_total") > 0
+        assert await metric_total(node, "edgeworker_isolates_created_total") == len(names)
+    finally:
+        assert node.stop() == 0
+
+
+async def test_a_connection_that_moved_serves_on_and_sees_its_client(tmp_path: Path) -> None:
+    node = NodeProcess(tmp_path, "--processes", "2").start()
+    host, port = node.data_url.removeprefix("http://").rsplit(":", 1)
+    try:
+        # connections land on either process: new ones, each for a worker nothing ran yet, until one moved
+        for attempt in range(30):
+            name = f"mover{attempt}"
+            assert (await node.deploy(name, ECHO)).status_code == 200
+            before = await metric_total(node, "edgeworker_connections_handed_off_total")
+            reader, writer = await asyncio.open_connection(host, int(port))
+            head = f"Host: {name}.localhost\r\n"
+            writer.write(f"GET /first HTTP/1.1\r\n{head}\r\n".encode())
+            first = await asyncio.wait_for(reader.readuntil(b"127.0.0.1"), 10)
+            assert first.endswith(f"{name}.localhost GET /first [] 127.0.0.1".encode())
+            if await metric_total(node, "edgeworker_connections_handed_off_total") > before:
+                break
+            writer.close()
+        else:
+            pytest.fail("no connection moved to the first process")
+        # the same connection, now the first process's: a body, then two requests in one write
+        writer.write(f"POST /second HTTP/1.1\r\n{head}Content-Length: 4\r\n\r\nbody".encode())
+        second = await asyncio.wait_for(reader.readuntil(b"127.0.0.1"), 10)
+        assert second.endswith(f"{name}.localhost POST /second [body] 127.0.0.1".encode())
+        writer.write(f"GET /third HTTP/1.1\r\n{head}\r\nGET /fourth HTTP/1.1\r\n{head}\r\n".encode())
+        third = await asyncio.wait_for(reader.readuntil(b"127.0.0.1"), 10)
+        fourth = await asyncio.wait_for(reader.readuntil(b"127.0.0.1"), 10)
+        assert third.endswith(b"GET /third [] 127.0.0.1") and fourth.endswith(b"GET /fourth [] 127.0.0.1")
+        writer.close()
+        assert "Traceback" not in node.output
+    finally:
+        assert node.stop() == 0
+
+
+def test_the_first_process_keeps_the_hosts_and_most_of_the_isolate_cap() -> None:
+    settings = NodeSettings(data_dir=Path("/nonexistent"), processes=2, isolate_hosts=2, max_isolates=256)
+    first, second = settings_for(settings, 0), settings_for(settings, 1)
+    assert (first.isolate_hosts, second.isolate_hosts) == (2, 1)
+    assert (first.max_isolates, second.max_isolates) == (224, 32)  # the second: one busy worker's worth
+    small = NodeSettings(data_dir=Path("/nonexistent"), processes=3, max_isolates=3)
+    assert [settings_for(small, i).max_isolates for i in range(3)] == [1, 1, 1]
+    assert [auto_processes(cpus) for cpus in (1, 2, 3, 4, 6, 8, 12)] == [1, 2, 2, 2, 2, 3, 4]
