@@ -666,7 +666,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         "after a 1 s warm-up each; medians over rounds. edgeworker: `edgeworker serve` with default settings "
         f"(`--isolate-hosts 2`; `--processes auto`, which is {auto_processes(available_cpus())} front process(es) "
         f"on {available_cpus()} cores), with `--isolate-hosts 1`, and with `--processes 2` (two fronts on one port; "
-        "the first keeps the isolate hosts, the second gets one of its own); Starlette: one uvicorn process "
+        "the first keeps the isolate hosts, the second gets one); Starlette: one uvicorn process "
         "(uvloop, httptools, no access log); workerd: "
         "`workerd serve`, one service and socket per scenario"
     )

@@ -615,13 +615,15 @@ class IsolatePool:
     def _live_host(self, worker: str | None = None) -> HostProcess:
         """Where a new isolate goes. A worker has a home host (by a hash of its name), so that what one worker
         does to its host — an allocation that aborts V8 — reaches only the workers that share that home, never
-        the others; a busy home spills over to the least busy host."""
+        the others; a busy home spills over to the least busy host. In a node of several front processes it does
+        not: a busy worker's other isolates are in the other processes (server/cluster.py), and the first one's
+        hosts stay with the workers whose home they are."""
         alive = [h for h in self.hosts if h.alive and not h.retiring]
         if not alive:
             raise HostCrashed("no isolate host is running")
         if worker is not None:
             home = self.hosts[zlib.crc32(worker.encode()) % len(self.hosts)]
-            if home in alive and sum(1 for i in home.isolates if i.busy) < SPILL_BUSY:
+            if home in alive and (self.node_wide is not None or sum(1 for i in home.isolates if i.busy) < SPILL_BUSY):
                 return home
         return min(alive, key=lambda h: (sum(1 for i in h.isolates if i.busy), len(h.isolates)))
 

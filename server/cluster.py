@@ -26,7 +26,9 @@ round robin: 120 req/s with two processes against 4,013 with one; with hand-offs
 
 The primary, which holds the isolates of the workers that are not busy, keeps all of ``--isolate-hosts`` and most
 of ``--max-isolates``; each other process gets one host (or its share of them) and enough of the cap for one busy
-worker (``--max-isolates-per-worker``, at most a 2N-th of the cap). The warm spares are shared out.
+worker (``--max-isolates-per-worker``, at most a 2N-th of the cap). In a node of several processes a busy worker
+stays on its home host in each process (no spill-over: its other isolates are in the other processes). The
+primary keeps all of ``--warm-spares`` too, and each other process has one (none if ``--warm-spares 0``).
 """
 
 from __future__ import annotations
@@ -66,11 +68,11 @@ SHED_DELAY_S = 0.05  # how long an ask for a worker's slot waits before a holder
 
 def auto_processes(cpus: int) -> int:
     """``--processes auto``: one front process per three cores, and two on a 2-core machine. A front spends about
-    two fifths of what a request costs, the isolate hosts the rest, so one front keeps a few cores of hosts busy;
-    but one front on 2 cores leaves about a fifth of them idle (each hand-over between front, host and isolate
-    thread waits for a wake-up), and two serve hello 1.15 to 1.2 times as fast (bench/run.py). Connections move
-    to the first process for workers another process is not busy with (hand-offs, in the module's text), so
-    more fronts do not mean more isolates of each worker."""
+    two fifths of what a request costs (bench/run.py), the isolate hosts the rest, so one front keeps a few cores
+    of hosts busy; but one front on 2 cores leaves about a fifth of them idle (each hand-over between front, host
+    and isolate thread waits for a wake-up), and two serve hello about 1.15 to 1.2 times as fast. Connections move
+    to the first process for workers another process is not busy with (hand-offs, in the module's text), so more
+    fronts do not mean more isolates of each worker."""
     return max(min(cpus, 2), -(-cpus // 3))
 
 
@@ -80,11 +82,12 @@ def share(total: int, parts: int, index: int, least: int = 0) -> int:
 
 
 def settings_for(settings: NodeSettings, index: int) -> NodeSettings:
-    """What process ``index`` of the node runs with: its share of the hosts, the spares and the isolate cap. The
-    isolates of workers that are not busy live in the first process (connections for them move there), so it
-    keeps all of ``--isolate-hosts`` (a worker that kills its host reaches only the workers that share its home
-    host, as with one process) and most of the cap; each other process gets enough of both for the busy workers
-    it serves itself."""
+    """What process ``index`` of the node runs with: its hosts, spares and part of the isolate cap. The isolates
+    of workers that are not busy live in the first process (connections for them move there), so it keeps all of
+    ``--isolate-hosts`` (a worker that kills its host reaches only the workers of its home host, as with one
+    process) and of ``--warm-spares`` (one per home host, so a new worker starts from one) and most of the cap;
+    each other process gets one host (or its share of them), one spare, and enough of the cap for the busy
+    workers it serves itself."""
     n = settings.processes
     if n == 1:
         return settings
@@ -93,7 +96,7 @@ def settings_for(settings: NodeSettings, index: int) -> NodeSettings:
         settings,
         processes=1,  # (what this process runs: the node's own count stays with the primary's cluster)
         isolate_hosts=settings.isolate_hosts if index == 0 else share(settings.isolate_hosts, n, index, least=1),
-        warm_spares=share(settings.warm_spares, n, index),
+        warm_spares=settings.warm_spares if index == 0 else min(1, settings.warm_spares),
         max_isolates=settings.max_isolates - (n - 1) * others if index == 0 else others,
     )
 

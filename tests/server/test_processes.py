@@ -301,6 +301,7 @@ def test_the_first_process_keeps_the_hosts_and_most_of_the_isolate_cap() -> None
     settings = NodeSettings(data_dir=Path("/nonexistent"), processes=2, isolate_hosts=2, max_isolates=256)
     first, second = settings_for(settings, 0), settings_for(settings, 1)
     assert (first.isolate_hosts, second.isolate_hosts) == (2, 1)
+    assert (first.warm_spares, second.warm_spares) == (2, 1)
     assert (first.max_isolates, second.max_isolates) == (224, 32)  # the second: one busy worker's worth
     small = NodeSettings(data_dir=Path("/nonexistent"), processes=3, max_isolates=3)
     assert [settings_for(small, i).max_isolates for i in range(3)] == [1, 1, 1]
