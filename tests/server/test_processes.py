@@ -305,4 +305,4 @@ def test_the_first_process_keeps_the_hosts_and_most_of_the_isolate_cap() -> None
     assert (first.max_isolates, second.max_isolates) == (224, 32)  # the second: one busy worker's worth
     small = NodeSettings(data_dir=Path("/nonexistent"), processes=3, max_isolates=3)
     assert [settings_for(small, i).max_isolates for i in range(3)] == [1, 1, 1]
-    assert [auto_processes(cpus) for cpus in (1, 2, 3, 4, 6, 8, 12)] == [1, 2, 2, 2, 2, 3, 4]
+    assert [auto_processes(cpus) for cpus in (1, 2, 3, 4, 6, 8, 12)] == [1, 1, 1, 2, 2, 3, 4]
