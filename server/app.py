@@ -217,7 +217,7 @@ def _handler(node: Node) -> Any:
 
 class DataPlane:
     """The data plane's ASGI app. Every path and every method goes to a worker (PURGE and PROPFIND too, as on
-    Workers): no router. The node's HTTP protocol (server/node.py) also calls :meth:`respond` directly for a
+    Workers): no router. The node's HTTP protocol (server/protocol.py) also calls :meth:`respond` directly for a
     request without a body, and writes a whole :class:`Reply` itself."""
 
     def __init__(self, node: Node) -> None:

@@ -12,7 +12,7 @@ import signal
 import socket
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -530,7 +530,7 @@ def http_server(app: Any, settings: NodeSettings, data_plane: bool = False) -> _
     return _Server(config)
 
 
-def _adopter(server: _Server) -> Any:
+def _adopter(server: _Server) -> Callable[[socket.socket, bytes], None]:
     """Takes a client connection another front process passed on (and the bytes of its request) into ``server``,
     the primary's data plane, as if it had accepted it (server/cluster.py)."""
     loop = asyncio.get_running_loop()
