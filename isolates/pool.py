@@ -786,9 +786,20 @@ class IsolatePool:
 
     def _evict_one(self) -> None:
         """At the node-wide cap: drop the least recently used idle isolate of any worker."""
-        candidates = [iso for idle in self._idle.values() for iso in idle]
-        if candidates:
-            self._dispose(min(candidates, key=lambda i: i.last_used), "evicted")
+        self.evict_lru()
+
+    def oldest_idle(self) -> float | None:
+        """When the least recently used idle isolate last finished a request (time.monotonic()), if there is one."""
+        # (each deque of idle isolates is in the order they went idle: the oldest is on the left)
+        return min((idle[0].last_used for idle in self._idle.values() if idle), default=None)
+
+    def evict_lru(self, than: float | None = None) -> bool:
+        """Drop the least recently used idle isolate (if it went idle no later than ``than``): whether one went."""
+        oldest = min((idle for idle in self._idle.values() if idle), key=lambda i: i[0].last_used, default=None)
+        if oldest is None or (than is not None and oldest[0].last_used > than):
+            return False
+        self._dispose(oldest.popleft(), "evicted")
+        return True
 
     def _home_up(self, worker: str) -> bool:
         home = self.hosts[zlib.crc32(worker.encode()) % len(self.hosts)]

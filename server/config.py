@@ -49,6 +49,10 @@ class NodeSettings:
     dev_worker: str | None = None
     log_console: bool = False
 
+    def process_spares(self, index: int) -> int:
+        """The warm spares front process ``index`` keeps: all of them in the first, one in each other."""
+        return self.warm_spares if index == 0 else min(1, self.warm_spares)
+
     def __post_init__(self) -> None:
         for name in ("port", "admin_port"):
             value = getattr(self, name)
@@ -62,10 +66,11 @@ class NodeSettings:
         for name in ("idle_timeout_s", "queue_timeout_s", "shutdown_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, not {getattr(self, name)}")
-        if self.max_isolates < self.processes:
+        spares = sum(self.process_spares(i) for i in range(self.processes))
+        if self.processes > 1 and self.max_isolates <= spares:
             raise ConfigError(
-                f"max_isolates ({self.max_isolates}) is shared out over the {self.processes} processes: "
-                "it must be at least the number of processes"
+                f"max_isolates ({self.max_isolates}) must be more than the {spares} warm spares the {self.processes} "
+                "processes keep (warm_spares in the first, one in each other): no worker would have an isolate"
             )
         try:
             check_within(self.limits, self.max_limits)

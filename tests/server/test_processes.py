@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edgeworker.server.cluster import SlotBook, _Ask, auto_processes, settings_for
+from edgeworker.server.cluster import SlotBook, _Ask, auto_processes, isolate_limit, settings_for
 from edgeworker.server.config import NodeSettings
 from tests.conftest import fixture_script
 from tests.utils import NodeProcess
@@ -197,6 +197,26 @@ def test_the_slot_book_keeps_count_when_an_answer_gives_the_slot_back() -> None:
     assert book.counts["w"] == 1 and book.held[3]["w"] == 1 and not book.waiting
 
 
+def test_the_slot_book_holds_the_node_to_its_limit_and_grants_the_oldest_ask_first() -> None:
+    full: list[int] = []
+    book = SlotBook(on_full=lambda: full.append(book.starved()), limit=2)
+    answers: list[str] = []
+
+    def ask(process: int, worker: str, cap: int = 5) -> _Ask:
+        return _Ask(process, worker, cap, lambda ok: answers.append(f"{worker}@{process}:{ok}"))
+
+    assert book.ask(ask(1, "a")) and book.ask(ask(2, "b"))
+    assert not book.ask(ask(2, "c")) and not book.ask(ask(1, "a"))  # the node is full: both wait...
+    assert full == [1, 2] and book.total == 2  # ...and each asked for an isolate somewhere to go
+    book.give(2, "b")  # the oldest waiting ask gets the slot, whichever worker it is for
+    assert answers[-1] == "c@2:True" and book.starved() == 1 and full[-1] == 1
+    book.give(1, "a")
+    assert answers[-1] == "a@1:True" and book.starved() == 0 and not book.waiting
+    assert book.total == 2 and dict(book.held[1]) == {"a": 1} and dict(book.held[2]) == {"b": 0, "c": 1}
+    book.drop(2)  # a process that goes frees what it held
+    assert book.total == 1 and book.ask(ask(3, "d"))
+
+
 async def test_many_clients_at_the_cap_all_get_answers(tmp_path: Path) -> None:
     # more connections than the worker's isolate cap, over both processes: slots go back and forth between them
     node = NodeProcess(tmp_path, "--processes", "2", "--max-isolates-per-worker", "4").start()
@@ -221,7 +241,7 @@ async def test_many_clients_at_the_cap_all_get_answers(tmp_path: Path) -> None:
     [
         (["--processes", "0"], "argument --processes: must be a positive whole number or 'auto', not '0'"),
         (["--processes", "many"], "argument --processes: must be a positive whole number or 'auto', not 'many'"),
-        (["--processes", "3", "--max-isolates", "2"], "max_isolates (2) is shared out over the 3 processes"),
+        (["--processes", "3", "--max-isolates", "4"], "max_isolates (4) must be more than the 4 warm spares the 3"),
     ],
 )
 def test_bad_process_counts_are_refused(tmp_path: Path, args: list[str], message: str) -> None:
@@ -264,6 +284,34 @@ async def test_a_quiet_worker_gets_one_isolate_in_the_node_whichever_process_its
         assert node.stop() == 0
 
 
+async def test_any_process_may_use_the_isolate_cap_which_holds_over_the_node(tmp_path: Path) -> None:
+    # six requests at once that take 1.5 s each, with room for six isolates in the node and 1 s to wait for one:
+    # each process makes what its share of them needs (with a fixed part of the cap per process, the one that
+    # got more of them than its part waited, and answered 503)
+    args = ["--processes", "2", "--max-isolates", "6", "--warm-spares", "0", "--queue-timeout-s", "1"]
+    node = NodeProcess(tmp_path, *args).start()
+    try:
+        assert (await node.deploy("slow", SLOW.replace("300", "1500"))).status_code == 200
+
+        async def client() -> list[int]:
+            async with httpx.AsyncClient(base_url=node.data_url, timeout=30) as c:
+                return [(await c.get("/", headers={"host": "slow.localhost"})).status_code for _ in range(2)]
+
+        assert await asyncio.gather(*(client() for _ in range(6))) == [[200, 200]] * 6
+        assert await metric_total(node, "edgeworker_isolates") == 6
+        # the node is full of idle isolates of "slow": each new worker's isolate takes the place of the least
+        # recently used one, in whichever process it is
+        quiet = ("quiet1", "quiet2", "quiet3")
+        for name in quiet:
+            assert (await node.deploy(name, ECHO)).status_code == 200
+        answers = await asyncio.gather(*(fresh_get(node, f"{name}.localhost") for name in quiet))
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        assert await metric_total(node, "edgeworker_isolates") == 6
+        assert await metric_total(node, "edgeworker_isolates_disposed_total") == 3
+    finally:
+        assert node.stop() == 0
+
+
 async def test_a_connection_that_moved_serves_on_and_sees_its_client(tmp_path: Path) -> None:
     node = NodeProcess(tmp_path, "--processes", "2").start()
     host, port = node.data_url.removeprefix("http://").rsplit(":", 1)
@@ -297,12 +345,13 @@ async def test_a_connection_that_moved_serves_on_and_sees_its_client(tmp_path: P
         assert node.stop() == 0
 
 
-def test_the_first_process_keeps_the_hosts_and_most_of_the_isolate_cap() -> None:
+def test_the_first_process_keeps_the_hosts_and_the_spares_and_the_cap_counts_over_the_node() -> None:
     settings = NodeSettings(data_dir=Path("/nonexistent"), processes=2, isolate_hosts=2, max_isolates=256)
     first, second = settings_for(settings, 0), settings_for(settings, 1)
     assert (first.isolate_hosts, second.isolate_hosts) == (2, 1)
     assert (first.warm_spares, second.warm_spares) == (2, 1)
-    assert (first.max_isolates, second.max_isolates) == (224, 32)  # the second: one busy worker's worth
-    small = NodeSettings(data_dir=Path("/nonexistent"), processes=3, max_isolates=3)
-    assert [settings_for(small, i).max_isolates for i in range(3)] == [1, 1, 1]
+    assert (first.max_isolates, second.max_isolates) == (256, 256)  # either may hold any part of it...
+    assert isolate_limit(settings) == 253  # ...the slot book keeps the total, the spares' part aside
+    none = NodeSettings(data_dir=Path("/nonexistent"), processes=3, max_isolates=3, warm_spares=0)
+    assert [settings_for(none, i).warm_spares for i in range(3)] == [0, 0, 0] and isolate_limit(none) == 3
     assert [auto_processes(cpus) for cpus in (1, 2, 3, 4, 6, 8, 12)] == [1, 1, 1, 2, 2, 3, 4]
