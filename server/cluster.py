@@ -72,13 +72,12 @@ SHED_DELAY_S = 0.05  # how long an ask for a worker's slot waits before a holder
 
 
 def auto_processes(cpus: int) -> int:
-    """``--processes auto``: one front process per three cores. A front spends about two fifths of what a request
-    costs (bench/run.py), the isolate hosts the rest, so one front keeps a few cores of hosts busy. On 2 cores two
-    fronts serve hello faster (one leaves about a fifth of the machine idle: 0.58-0.63 of workerd against
-    0.52-0.55), but the second process's small fixed part of the isolate cap is not enough once several workers
-    are busy in it: it then evicts and re-creates isolates (a p99 of 273 ms at half load in bench/run.py). A cap
-    the processes draw on as they need would let ``auto`` give two fronts on 2 cores."""
-    return max(1, -(-cpus // 3))
+    """``--processes auto``: one front process per three cores, and two from 2 cores on. A front spends about two
+    fifths of what a request costs (bench/run.py), the isolate hosts the rest, so one front keeps a few cores of
+    hosts busy; but on 2 cores one front leaves about a fifth of the machine idle (each hand-over between front,
+    host and isolate thread waits for a wake-up), and two fronts serve hello 1.1 to 1.2 times as fast (0.61 of
+    workerd against 0.51 in alternating runs)."""
+    return 1 if cpus < 2 else max(2, -(-cpus // 3))
 
 
 def share(total: int, parts: int, index: int, least: int = 0) -> int:

@@ -354,4 +354,4 @@ def test_the_first_process_keeps_the_hosts_and_the_spares_and_the_cap_counts_ove
     assert isolate_limit(settings) == 253  # ...the slot book keeps the total, the spares' part aside
     none = NodeSettings(data_dir=Path("/nonexistent"), processes=3, max_isolates=3, warm_spares=0)
     assert [settings_for(none, i).warm_spares for i in range(3)] == [0, 0, 0] and isolate_limit(none) == 3
-    assert [auto_processes(cpus) for cpus in (1, 2, 3, 4, 6, 8, 12)] == [1, 1, 1, 2, 2, 3, 4]
+    assert [auto_processes(cpus) for cpus in (1, 2, 3, 4, 6, 8, 12)] == [1, 2, 2, 2, 2, 3, 4]
