@@ -201,6 +201,10 @@ class SharedBuffer:
             raise ValueError(f"cannot read {n} bytes at {at} from a shared buffer of {self.size}")
         return ctypes.string_at(self.address + at, n)
 
+    def view(self) -> memoryview:
+        """The buffer's memory, to read many small parts of without a call into ctypes for each."""
+        return memoryview((ctypes.c_ubyte * self.size).from_address(self.address)).cast("B")
+
 
 def _value(raw: Any) -> Any:
     kind = raw.type

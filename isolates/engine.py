@@ -9,6 +9,7 @@ otherwise after the next timer is due or a host call (op) finished. Waiting is n
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import os
 import re
@@ -1007,20 +1008,26 @@ def _answers(buffer: SharedBuffer, salvaging: bool = False) -> list[FetchResult]
     """The answers a batch published in the exchange buffer (see takeBatch in 00_infra.js). Worker code can reach
     the buffer too: what does not add up raises ValueError (or, ``salvaging`` a stopped call, ends the list)."""
     results: list[FetchResult] = []
+    memory = buffer.view()
+    size = buffer.size
     try:
-        count = _U32.unpack(buffer.read(4))[0]
+        count = _U32.unpack_from(memory)[0]
         if count > BATCH_MAX:
             raise ValueError(f"a batch published {count} answers")
-        table = buffer.read(4 + 4 * count)
         for i in range(count):
-            at = _U32.unpack_from(table, 4 + 4 * i)[0]
-            units = _U32.unpack(buffer.read(4, at))[0]
-            state = loads(buffer.read(2 * units, at + 4).decode("utf-16-le", "surrogatepass"))
+            at = _U32.unpack_from(memory, 4 + 4 * i)[0]
+            units = _U32.unpack_from(memory, at)[0]
+            if at + 4 + 2 * units > size:
+                raise ValueError("an answer runs past the end of the exchange buffer")
+            state = loads(codecs.utf_16_le_decode(memory[at + 4 : at + 4 + 2 * units], "surrogatepass", True)[0])
             if not isinstance(state, dict) or state.get("finished") is not True:
                 raise ValueError("a batch published an answer that is not a finished request's")
             length = state.get("bodyLen")
             if isinstance(length, int):
-                body = buffer.read(length, int(state.get("bodyAt", 0)))
+                body_at = int(state.get("bodyAt", 0))
+                if length < 0 or body_at < 0 or body_at + length > size:
+                    raise ValueError("an answer's body runs past the end of the exchange buffer")
+                body = bytes(memory[body_at : body_at + length])
             else:
                 body = str(state.get("body") or "").encode("latin-1")
             results.append(_result(state, _logs(state), body))

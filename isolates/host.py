@@ -307,8 +307,9 @@ class Host:
             ):
                 self._spawn(self._handle(msg, body))
                 continue
-            key = (worker, *(msg.get(k) for k in ("wall_ms", "wait_until_ms", "cpu_ms", "subrequests", "nice")))
-            key += (req.get("depth", 0),)
+            get = msg.get
+            key = (worker, get("wall_ms"), get("wait_until_ms"), get("cpu_ms"), get("subrequests"), get("nice"),
+                   req.get("depth", 0))  # fmt: skip
             group = groups.setdefault(key, [])
             group.append((msg, body))
             sizes[key] = sizes.get(key, 0) + len(body) + 1024
