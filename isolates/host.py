@@ -41,15 +41,17 @@ from edgeworker.limits.outcome import Outcome
 
 log = logging.getLogger("edgeworker.host")
 
-WATCH_S = 0.01
-IDLE_EVERY = 5  # ticks between checks of idle isolates' CPU clocks
+WATCH_S = 0.01  # how often the memory of running requests is looked at
+IDLE_WATCH_S = 0.05  # how often idle isolates' CPU clocks are (and, while no request runs, the watcher's pace)
+QUIET_WATCH_S = 0.5  # its pace once nothing has run for QUIET_AFTER_S and nothing is left to trim
+QUIET_AFTER_S = 2.0
 IDLE_CPU_TOLERANCE_S = 0.005
 # An idle isolate whose thread used this much of one check's interval is closed even if it sleeps when looked at.
-IDLE_CPU_BUSY_S = WATCH_S * IDLE_EVERY * 0.8
+IDLE_CPU_BUSY_S = IDLE_WATCH_S * 0.8
 ZOMBIE_S = 1.0
 RETIRE_GRACE_S = 2.0
 HEAP_EVERY_S = 1.0  # how often an isolate's V8 heap size is reported to the node
-TRIM_EVERY = 5  # ticks between trims of idle isolates (one at a time: at most 20 a second, a few ms of CPU each)
+# idle isolates are trimmed one at a time, at most one every IDLE_WATCH_S (20 a second, a few ms of CPU each)
 TRIM_IDLE_S = float(os.environ.get("EDGEWORKER_TRIM_IDLE_S") or 10.0)  # idle this long before its heap is trimmed
 TRIM_QUIET_S = 0.05  # and only when no request has started in this host for this long (so not under steady load)
 EXIT_ZOMBIE = 70
@@ -59,9 +61,20 @@ BATCH_BYTES = 256 * 1024  # request bodies in one batch (the exchange buffer hol
 SOLO_S = 1.0  # a worker whose batch could answer nothing at once runs its requests one per call this long
 
 
-def _rss_bytes(page: int) -> int:
-    with open("/proc/self/statm", "rb") as f:
-        return int(f.read().split()[1]) * page
+def _wake_up(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+class _Rss:
+    """The host's resident memory, from /proc/self/statm kept open (one system call a look)."""
+
+    def __init__(self) -> None:
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._fd = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
+
+    def __call__(self) -> int:
+        return int(os.pread(self._fd, 128, 0).split()[1]) * self._page
 
 
 def _script_error(exc: ScriptError) -> dict[str, Any]:
@@ -144,8 +157,12 @@ class Host:
         self._zombies: set[JsIsolate] = set()
         budget = os.environ.get("EDGEWORKER_HOST_MEMORY_MB")
         self._memory_budget = int(budget) << 20 if budget else None
-        self._page = os.sysconf("SC_PAGE_SIZE")
-        self._rss = _rss_bytes(self._page)  # the host's RSS as of the watcher's last tick (every WATCH_S)
+        self._read_rss = _Rss()
+        self._rss = self._read_rss()  # the host's RSS as of the watcher's last tick (every WATCH_S while busy)
+        # while no request runs, the watcher looks every IDLE_WATCH_S; a request that starts wakes it (see _begin)
+        self._wake: asyncio.Future[None] | None = None
+        # CPU of the host's threads but this one, when the idle isolates were last looked at one by one
+        self._others_cpu = 0.0
         self._idle_cpu: dict[int, float] = {}  # isolate → its thread's CPU clock when its last request ended
         self._idle_suspects: set[int] = set()  # idle isolates whose thread was busy at the last check
         self._ended_at: dict[int, float] = {}  # isolate → when its last request ended, until it is trimmed
@@ -172,12 +189,20 @@ class Host:
         - A closed isolate whose thread is still busy (some builtins do not stop at TerminateExecution) would burn
           a core for as long as it likes: after ZOMBIE_S the host exits, and the node starts a fresh one.
         """
-        page = os.sysconf("SC_PAGE_SIZE")
-        tick = 0
+        loop = asyncio.get_running_loop()
+        idle_checked = trimmed = time.monotonic()
         while True:
-            await asyncio.sleep(WATCH_S)
-            tick += 1
-            rss = self._rss = _rss_bytes(page)
+            if self._busy:
+                await asyncio.sleep(WATCH_S)
+            else:  # nothing to watch but idle isolates: a slower pace, so that a quiet node is quiet
+                wake = self._wake = loop.create_future()
+                timer = loop.call_later(self._idle_pace(), _wake_up, wake)
+                await wake
+                timer.cancel()
+                self._wake = None
+            now = time.monotonic()
+            if self._busy:
+                rss = self._rss = self._read_rss()
             for iso_id in list(self._busy):
                 iso = self._isolates.get(iso_id)
                 if iso is None or iso.closed:
@@ -187,11 +212,12 @@ class Host:
                         "isolate %d exceeded its memory limit off the V8 heap (host RSS %d MB)", iso_id, rss >> 20
                     )
                     iso.condemn(Outcome.EXCEEDED_MEMORY)
-            if tick % IDLE_EVERY == 0:
+            if now - idle_checked >= IDLE_WATCH_S:
+                idle_checked = now
                 self._check_idle()
-            if tick % TRIM_EVERY == 0 and not self._busy and time.monotonic() - self._request_at > TRIM_QUIET_S:
+            if now - trimmed >= IDLE_WATCH_S and not self._busy and now - self._request_at > TRIM_QUIET_S:
+                trimmed = now
                 self._trim_one()
-            now = time.monotonic()
             for iso in list(self._zombies):
                 if not iso.thread_alive:
                     self._zombies.discard(iso)
@@ -205,6 +231,21 @@ class Host:
             # a retiring host takes no new work; it exits once its requests in flight are done (or soon anyway)
             if self._retiring_since is not None and (not self._handling or now - self._retiring_since > RETIRE_GRACE_S):
                 os._exit(EXIT_ZOMBIE)
+
+    def _idle_pace(self) -> float:
+        """How long the watcher may sleep while no request runs: IDLE_WATCH_S while an isolate may still run
+        JavaScript left from a request (its last one ended lately, or it was suspect) or has its heap to trim, or a
+        closed isolate's thread to watch; else QUIET_WATCH_S (JavaScript runs only from a request: nothing can start
+        it, and a request that starts wakes the watcher)."""
+        if (
+            self._idle_suspects
+            or self._zombies
+            or self._ended_at
+            or self._retiring_since is not None
+            or time.monotonic() - self._request_at < QUIET_AFTER_S
+        ):
+            return IDLE_WATCH_S
+        return QUIET_WATCH_S
 
     def _trim_one(self) -> None:
         """Start trimming the heap of one isolate that has been idle for TRIM_IDLE_S since its last request: after
@@ -235,6 +276,12 @@ class Host:
                 self._idle_cpu[iso_id] = iso.thread_cpu_s()
 
     def _check_idle(self) -> None:
+        # The host's other threads (the isolates', V8's own) used less CPU since the last look than an idle
+        # isolate may use unsuspected: none of them can be found busy, and one system call was enough.
+        others = time.process_time() - time.thread_time()
+        if not self._idle_suspects and others - self._others_cpu <= IDLE_CPU_TOLERANCE_S:
+            return
+        self._others_cpu = others
         for iso_id, iso in list(self._isolates.items()):
             if iso_id in self._busy or iso.closed or iso_id == self._trimming:
                 continue
@@ -448,6 +495,9 @@ class Host:
         self._busy.add(iso_id)
         self._idle_suspects.discard(iso_id)
         self._request_at = time.monotonic()
+        if self._wake is not None:  # the watcher was at its idle pace: the RSS it read may be old
+            self._rss = self._read_rss()
+            _wake_up(self._wake)
         self._rss_at_start[iso_id] = self._rss
 
     def _end(self, iso_id: int, iso: JsIsolate) -> None:

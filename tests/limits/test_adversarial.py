@@ -378,3 +378,30 @@ async def test_a_host_that_stops_answering_is_killed_and_replaced(tmp_path: Path
         assert "did not answer within 5.2s; killing it" in proc.output
     finally:
         proc.stop()
+
+
+def main_thread_wakeups(pid: int) -> int:
+    status = Path(f"/proc/{pid}/task/{pid}/status").read_text()
+    return int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+
+
+async def test_a_quiet_node_sleeps_and_still_watches_the_next_request(tmp_path: Path) -> None:
+    # once nothing has run for a while and every idle isolate is trimmed, the hosts' watchers look twice a second
+    # (they looked every 10 ms); a request that comes wakes its host's watcher, which then watches its memory
+    env = {**os.environ, "EDGEWORKER_TRIM_IDLE_S": "0.2"}
+    quiet = NodeProcess(tmp_path, "--processes", "1", "--isolate-hosts", "1", env=env).start()
+    try:
+        assert (await quiet.deploy("healthy", HEALTHY)).status_code == 200
+        assert [(await call(quiet, "healthy.localhost")).status_code for _ in range(5)] == [200] * 5
+        await asyncio.sleep(3.5)  # QUIET_AFTER_S, and the trim
+        (host,) = host_pids(quiet)
+        before = main_thread_wakeups(host)
+        await asyncio.sleep(3)
+        assert main_thread_wakeups(host) - before < 30  # the old pace: about 300 in 3 s
+        bomb = fixture_script("array_buffer_bomb")
+        assert (await quiet.deploy("bomb", bomb, limits={"cpu_ms": 30_000})).status_code == 200
+        await asyncio.sleep(3.5)
+        assert_limit_page(await call(quiet, "bomb.localhost"), "memory")
+        assert (await call(quiet, "healthy.localhost")).text == "healthy"
+    finally:
+        assert quiet.stop() == 0
