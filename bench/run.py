@@ -6,14 +6,15 @@
 On first run it installs what it needs into ignored folders: wrk (Debian's package) if missing, and the pinned
 npm package `workerd` (bench/package.json + package-lock.json, `npm ci` into bench/node_modules). It then starts,
 on free loopback ports: an edgeworker node with default settings, one with `--isolate-hosts 1` and one with
-`--processes 2` (two front processes; the first keeps the isolate hosts, the second gets one), a plain-Starlette
+another number of front processes (`--processes 1` where `auto` gives several, else `--processes 2`), a plain-Starlette
 baseline (bench/starlette_app.py) and workerd serving the same worker files (bench/workers/*.js, config generated
 into bench/.workerd/). Each scenario is driven with `wrk -t2 -cC -dSs` on every server in alternation, ROUNDS
-times, and the table gives the medians and the ratios from this run. Also: each scenario's latency with one client
+times (each round in another order, so that no server always follows the same one), and the table gives the
+medians and the ratios from this run. Also: each scenario's latency with one client
 sending one request at a time, isolate start times (from a warm spare and from nothing), memory per warm idle isolate,
 1,000 distinct workers requested round-robin (edgeworker only) with the node's total RSS, and where the CPU of a
 hello request goes (per-thread CPU accounting, plus a py-spy profile). Numbers on a shared machine are noisy: read the
-same-run ratios. The whole run takes about 5-6 minutes on 2 cores.
+same-run ratios. The whole run takes about 10 minutes on 2 cores.
 
 `--quick` is about two minutes: 2 s per run, 1 round, 300 workers.
 """
@@ -418,7 +419,7 @@ def timed(client: httpx.Client, target: Target, scenario: Scenario, post_body: b
 def main() -> None:  # noqa: C901, PLR0912, PLR0915
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per scenario")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per scenario")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1000, help="distinct workers for the round-robin row")
     parser.add_argument("--starts", type=int, default=30, help="fresh workers timed for each kind of isolate start")
@@ -447,12 +448,14 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
     client = httpx.Client(timeout=60)
     try:
         # ---- servers
-        log("starting edgeworker (default, --isolate-hosts 1, --processes 2), starlette, workerd")
+        other_fronts = "1" if auto_processes(available_cpus()) > 1 else "2"  # the other number of front processes
+        other = f"edgeworker --processes {other_fronts}"
+        log(f"starting edgeworker (default, --isolate-hosts 1, --processes {other_fronts}), starlette, workerd")
         ew = NodeProcess(tmp / "ew").start()
         nodes.append(ew)
         ew1 = NodeProcess(tmp / "ew1", "--isolate-hosts", "1").start()
         nodes.append(ew1)
-        ew2 = NodeProcess(tmp / "ew2", "--processes", "2").start()
+        ew2 = NodeProcess(tmp / "ew2", "--processes", other_fronts).start()
         nodes.append(ew2)
         for node in (ew, ew1, ew2):
             for s in SCENARIOS:
@@ -477,7 +480,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
                 out.append(Target("starlette", f"http://127.0.0.1:{st_port}{s.starlette_path}", "localhost"))
             if s.key == "hello":
                 out.append(Target("edgeworker --isolate-hosts 1", ew1.data_url + "/", "hello.localhost"))
-                out.append(Target("edgeworker --processes 2", ew2.data_url + "/", "hello.localhost"))
+                out.append(Target(other, ew2.data_url + "/", "hello.localhost"))
             return out
 
         for s in SCENARIOS:
@@ -500,7 +503,9 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
                 wrk(wrk_bin, t, 1, args.connections, s.lua, lua_args)
             for rnd in range(args.rounds):
                 log(f"{s.key}: round {rnd + 1}/{args.rounds}")
-                for t in targets(s):
+                order = targets(s)
+                order = order[rnd % len(order) :] + order[: rnd % len(order)]
+                for t in order:
                     profile = s.key == "hello" and t.server == "edgeworker"
                     if profile:
                         fronts, hosts = node_processes(front_pid)
@@ -662,11 +667,11 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         f"mini-racer {version('mini-racer')}"
     )
     print(
-        f"- `wrk -t2 -c{c} -d{sec}s --latency`, {args.rounds} round(s), servers alternating within each round, "
+        f"- `wrk -t2 -c{c} -d{sec}s --latency`, {args.rounds} round(s), servers alternating within each round "
         "after a 1 s warm-up each; medians over rounds. edgeworker: `edgeworker serve` with default settings "
         f"(`--isolate-hosts 2`; `--processes auto`, which is {auto_processes(available_cpus())} front process(es) "
-        f"on {available_cpus()} cores), with `--isolate-hosts 1`, and with `--processes 2` (two fronts on one port; "
-        "the first keeps the isolate hosts, the second gets one); Starlette: one uvicorn process "
+        f"on {available_cpus()} cores), with `--isolate-hosts 1`, and with `--processes {other_fronts}`; each round in "
+        "another order; Starlette: one uvicorn process "
         "(uvloop, httptools, no access log); workerd: "
         "`workerd serve`, one service and socket per scenario"
     )
@@ -687,7 +692,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         f"- same-run ratios, hello JSON: edgeworker / workerd **{hello_ew / results[('hello', 'workerd')].rps:.2f}**, "
         f"edgeworker / Starlette **{hello_ew / results[('hello', 'starlette')].rps:.2f}**; "
         f"`--isolate-hosts 1` / default {results[('hello', 'edgeworker --isolate-hosts 1')].rps / hello_ew:.2f}; "
-        f"`--processes 2` / default {results[('hello', 'edgeworker --processes 2')].rps / hello_ew:.2f}; "
+        f"`--processes {other_fronts}` / default {results[('hello', other)].rps / hello_ew:.2f}; "
         f"async hello: edgeworker / workerd **{async_ratio:.2f}**"
     )
     print(
