@@ -531,6 +531,9 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         for t in targets(SCENARIOS[0]):
             rate = results[("hello", t.server)].rps / 2
             pause_ms = max(1, round(args.connections / rate * 1000))
+            # warm up as before each throughput run: the hello isolates may have gone idle for longer than the
+            # node's --idle-timeout-s while the other scenarios ran, and this measures the steady state
+            wrk(wrk_bin, t, 1, args.connections)
             half[t.server] = (rate, wrk(wrk_bin, t, args.seconds, args.connections, "delay.lua", [str(pause_ms)]))
         extra["half"] = half
 
