@@ -20,7 +20,7 @@ import contextvars
 import hmac as _hmac
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -681,6 +681,22 @@ def reset_egress_policy() -> None:
     _env_policy = None
 
 
+class _PoolStream(httpx.AsyncByteStream):
+    """An httpcore response body as httpx's: closing it closes httpcore's stream, which gives its connection back
+    to the pool. (Handed over as ``content``, httpx wraps it in a stream whose close does nothing: every request
+    kept its connection, and once the pool's 200 were taken, fetch() waited for ever.)"""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for part in self._stream:
+            yield part
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
 class GuardedTransport(httpx.AsyncBaseTransport):
     """httpx transport whose connections go through the egress policy (``GuardedBackend``)."""
 
@@ -709,7 +725,10 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         )
         resp = await self._pool.handle_async_request(req)
         return httpx.Response(
-            status_code=resp.status, headers=resp.headers, content=resp.stream, extensions=resp.extensions
+            status_code=resp.status,
+            headers=resp.headers,
+            stream=_PoolStream(resp.stream),
+            extensions=resp.extensions,
         )
 
     async def aclose(self) -> None:

@@ -6,6 +6,7 @@ egress allow-list (EDGEWORKER_ALLOW_EGRESS); requests the policy refuses never l
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import threading
@@ -124,6 +125,24 @@ async def test_get_with_headers(isolate: JsIsolate, upstream: str, allow_loopbac
     assert out["body"]["method"] == "GET" and out["body"]["path"] == "/echo?x=1"
     assert out["body"]["headers"]["x-hello"] == "world"
     assert out["body"]["headers"]["host"] == upstream.removeprefix("http://")
+
+
+async def test_every_fetch_gives_its_connection_back(isolate: JsIsolate, upstream: str, allow_loopback: None) -> None:
+    # more fetches than the host's connection pool holds (200): each one's connection goes back to the pool when
+    # its body has been read (they all waited for ever once 200 had been made)
+    handler = "const r = await fetch(UP + '/echo'); await r.text(); return Response.json({ status: r.status });"
+    source = f"const UP = {json.dumps(upstream)};\nexport default {{ async fetch(request, env, ctx) {{ {handler} }} }};"
+    await isolate.load_worker(await compile_worker(source), {})
+
+    async def fetches() -> set[int]:
+        statuses = set()
+        for i in range(210):
+            request = HttpRequest("GET", "https://worker.example/", [], b"", f"r{i}")
+            result = await isolate.fetch(request, wall_ms=10_000)
+            statuses.add(json.loads(result.body)["status"])
+        return statuses
+
+    assert await asyncio.wait_for(fetches(), 60) == {200}
 
 
 async def test_url_credentials_are_not_sent(isolate: JsIsolate, upstream: str, allow_loopback: None) -> None:
