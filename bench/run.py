@@ -112,6 +112,8 @@ SCENARIOS = [
     Scenario("echo", "echo/transform 16 KB JSON POST", "/echo", lua="post.lua"),
     Scenario("sha256", "SHA-256 of 1 MiB in plain JS", None, limits={"cpu_ms": 5000}),
     Scenario("stream", "1 MiB streamed (16 x 64 KiB)", "/stream"),
+    # the upstream is the Starlette baseline's hello (env.UPSTREAM); no Python row: that would measure httpx
+    Scenario("fetch", "one outbound fetch() to a local upstream", None),
 ]
 
 
@@ -139,22 +141,36 @@ class Target:
 # servers
 
 
-def deploy(client: httpx.Client, node: NodeProcess, name: str, script: str, limits: dict | None = None) -> None:
+def deploy(
+    client: httpx.Client,
+    node: NodeProcess,
+    name: str,
+    script: str,
+    limits: dict | None = None,
+    vars: dict | None = None,
+) -> None:
     body: dict = {"script": script}
     if limits:
         body["limits"] = limits
+    if vars:
+        body["vars"] = vars
     r = client.put(f"{node.admin_url}/api/workers/{name}", json=body, headers=node.headers)
     if r.status_code != 200:
         raise RuntimeError(f"deploy {name}: {r.status_code} {r.text}")
 
 
-def write_workerd_config(ports: dict[str, int]) -> Path:
+def write_workerd_config(ports: dict[str, int], upstream: str = "") -> Path:
+    """One service and socket per scenario; the fetch scenario's worker gets UPSTREAM, and its outbound requests
+    may reach loopback (workerd's default "internet" service allows public addresses only)."""
     WORKERD_DIR.mkdir(exist_ok=True)
     services = ",\n".join(
         f'    (name = "{key}", worker = (modules = [(name = "worker.js", esModule = embed "../workers/{key}.js")], '
-        f'compatibilityDate = "{COMPAT_DATE}"))'
+        f'compatibilityDate = "{COMPAT_DATE}"'
+        + (f', bindings = [(name = "UPSTREAM", text = "{upstream}")]' if key == "fetch" else "")
+        + "))"
         for key in ports
     )
+    services += ',\n    (name = "internet", network = (allow = ["public", "private", "local"]))'
     sockets = ",\n".join(
         f'    (name = "{key}", address = "127.0.0.1:{port}", http = (), service = "{key}")'
         for key, port in ports.items()
@@ -394,7 +410,7 @@ def check(target: Target, scenario: Scenario, post_body: bytes) -> None:
     else:
         r = httpx.get(target.url, headers=headers, timeout=30)
         assert r.status_code == 200, (target.server, scenario.key, r.status_code, r.text[:300])
-        if scenario.key in ("hello", "hello-async"):
+        if scenario.key in ("hello", "hello-async", "fetch"):
             assert r.json() == {"hello": "world"}, (target.server, r.text)
         elif scenario.key == "sha256":
             assert r.json() == {"sha256": SHA256_OF_INPUT}, (target.server, r.text)
@@ -451,19 +467,21 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         other_fronts = "1" if auto_processes(available_cpus()) > 1 else "2"  # the other number of front processes
         other = f"edgeworker --processes {other_fronts}"
         log(f"starting edgeworker (default, --isolate-hosts 1, --processes {other_fronts}), starlette, workerd")
-        ew = NodeProcess(tmp / "ew").start()
+        # (the fetch scenario's upstream is on loopback, which a node's egress policy blocks unless allowed)
+        ew = NodeProcess(tmp / "ew", "--allow-egress", "127.0.0.1").start()
         nodes.append(ew)
         ew1 = NodeProcess(tmp / "ew1", "--isolate-hosts", "1").start()
         nodes.append(ew1)
         ew2 = NodeProcess(tmp / "ew2", "--processes", other_fronts).start()
         nodes.append(ew2)
+        st_port = free_port()
+        upstream = f"http://127.0.0.1:{st_port}/"
         for node in (ew, ew1, ew2):
             for s in SCENARIOS:
-                deploy(client, node, s.key, scripts[s.key], s.limits)
-        st_port = free_port()
+                deploy(client, node, s.key, scripts[s.key], s.limits, {"UPSTREAM": upstream})
         procs.append(subprocess.Popen([sys.executable, str(BENCH / "starlette_app.py"), str(st_port)]))
         wd_ports = {s.key: free_port() for s in SCENARIOS}
-        config = write_workerd_config(wd_ports)
+        config = write_workerd_config(wd_ports, upstream)
         wd_log = open(WORKERD_DIR / "workerd.log", "w")  # noqa: SIM115
         procs.append(
             subprocess.Popen([workerd_bin, "serve", config.name], cwd=WORKERD_DIR, stdout=wd_log, stderr=wd_log)
@@ -705,7 +723,12 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
         f"a worker); node started with `--max-isolates {args.workers + 100} --idle-timeout-s 3600`"
     )
     print('- SHA-256: the worker runs with `limits: {"cpu_ms": 5000}` on edgeworker; no Starlette row (hashlib is C)')
-    print("- not measured: outbound fetch() to a local upstream, KV get (no KV yet)\n")
+    print(
+        "- one outbound fetch(): the worker fetches the Starlette baseline's hello JSON (on loopback, allowed on "
+        "edgeworker with `--allow-egress 127.0.0.1`, on workerd with an `internet` network service that allows "
+        "`local`) and passes it on; the upstream is the same process for both, so its own cost is in both rows"
+    )
+    print("- not measured: KV get (no KV yet)\n")
 
     print("### Hello JSON at half of each server's maximum throughput\n")
     print("| server | offered (half of its max) | served req/s | p50 ms | p99 ms | errors |")
