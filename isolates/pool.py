@@ -735,7 +735,7 @@ class IsolatePool:
                     if not leased:
                         raise self._overloaded(script.name)
                 if self._total >= self.settings.max_isolates:
-                    self._evict_one()
+                    self.evict_lru()
                 if self._total < self.settings.max_isolates or self._spares:
                     try:
                         host = self._live_host(script.name)
@@ -784,18 +784,20 @@ class IsolatePool:
         lease.cancel()
         return False
 
-    def _evict_one(self) -> None:
-        """At the node-wide cap: drop the least recently used idle isolate of any worker."""
-        self.evict_lru()
+    def _lru_idle(self) -> deque[Isolate] | None:
+        """The deque of idle isolates whose first went idle longest ago (each deque is in the order its isolates
+        went idle: the oldest is on the left)."""
+        return min((idle for idle in self._idle.values() if idle), key=lambda i: i[0].last_used, default=None)
 
     def oldest_idle(self) -> float | None:
         """When the least recently used idle isolate last finished a request (time.monotonic()), if there is one."""
-        # (each deque of idle isolates is in the order they went idle: the oldest is on the left)
-        return min((idle[0].last_used for idle in self._idle.values() if idle), default=None)
+        oldest = self._lru_idle()
+        return None if oldest is None else oldest[0].last_used
 
     def evict_lru(self, than: float | None = None) -> bool:
-        """Drop the least recently used idle isolate (if it went idle no later than ``than``): whether one went."""
-        oldest = min((idle for idle in self._idle.values() if idle), key=lambda i: i[0].last_used, default=None)
+        """Drop the least recently used idle isolate (if it went idle no later than ``than``): whether one went. At
+        the node's cap (and, in a node of several processes, when the primary asks: server/cluster.py)."""
+        oldest = self._lru_idle()
         if oldest is None or (than is not None and oldest[0].last_used > than):
             return False
         self._dispose(oldest.popleft(), "evicted")

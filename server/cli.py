@@ -100,7 +100,8 @@ def _positive_int(value: str) -> int:
 
 
 def _processes(value: str) -> int:
-    """``--processes``: a positive number, or ``auto`` (see server/cluster.py: one per three cores)."""
+    """``--processes``: a positive number, or ``auto`` (see server/cluster.py: one per three cores, at least two
+    from 2 cores on)."""
     if value.strip().lower() == "auto":
         from edgeworker.isolates.pool import available_cpus
         from edgeworker.server.cluster import auto_processes
@@ -232,7 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         metavar="N|auto",
         help="front processes sharing the data plane's port; connections for workers that are not busy move to the "
-        "first one, which keeps the isolate hosts (default: auto, one per three cores)",
+        "first one, which keeps the isolate hosts (default: auto, one per three cores, at least two from 2 cores "
+        "on)",
     )
     _add_limit_flags(serve)
     _add_node_limit_flags(serve)
