@@ -763,36 +763,11 @@ class JsIsolate:
         except JSEvalException as e:
             return self._bridge_failed(e, logs)
 
-    async def read_stream(self) -> AsyncIterator[bytes]:
+    def read_stream(self) -> AsyncIterator[bytes]:
         """After a fetch whose result has ``stream``: the body's chunks as the worker's stream produces them.
         Ends normally at the stream's end; raises :class:`StreamFailed` when the stream errors, can never end,
         or a limit stops the isolate (the client then sees a cut-off body). The wall limit is the request's."""
-        deadline = self._stream_deadline
-        state: dict[str, Any] | None = {"ready": True}
-        try:
-            while True:
-                state = await self._advance(state or {}, deadline)
-                if state is None:
-                    raise StreamFailed(
-                        Outcome.NEVER_RESPONDED, JsError("Error", "The response body stream never ends.", "")
-                    )
-                self.stream_logs += _logs(state)
-                if state["s"] != "streaming":
-                    return
-                chunk = await self._body(state, "chunkLen", "chunk", deadline)
-                if chunk:
-                    yield chunk
-                if state["end"]:
-                    if state.get("finished"):
-                        self._request_open = False
-                    if state.get("error"):
-                        e = state["error"]
-                        raise StreamFailed(
-                            Outcome.EXCEPTION, JsError(str(e["name"]), str(e["message"]), str(e["stack"]))
-                        )
-                    return
-        except _Condemned as c:
-            raise StreamFailed(c.outcome, None, condemned=True) from None
+        return _BodyStream(self)
 
     async def finish(self, *, wall_ms: int) -> FetchResult:
         """Runs the request's waitUntil work to its end (or the wall limit), then closes the request. Its CPU
@@ -966,6 +941,58 @@ class JsIsolate:
         self._request_open = False
         state = await self._call("__edgeworker.finish()", max(deadline, time.monotonic() + 1))
         return _logs(state)
+
+class _BodyStream:
+    """:meth:`JsIsolate.read_stream`'s chunks. An async iterator class, not an async generator: mypyc compiles
+    this module (setup.py), and no async generators."""
+
+    def __init__(self, iso: JsIsolate) -> None:
+        self._iso = iso
+        self._deadline = iso._stream_deadline
+        self._state: dict[str, Any] | None = {"ready": True}
+        self._last: dict[str, Any] | None = None  # the state that ended the stream, once its chunk has gone
+        self._done = False
+
+    def __aiter__(self) -> _BodyStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        iso = self._iso
+        try:
+            while True:
+                if self._last is not None:
+                    self._end(self._last)
+                if self._done:
+                    raise StopAsyncIteration
+                state = await iso._advance(self._state or {}, self._deadline)
+                self._state = state
+                if state is None:
+                    self._done = True
+                    raise StreamFailed(
+                        Outcome.NEVER_RESPONDED, JsError("Error", "The response body stream never ends.", "")
+                    )
+                iso.stream_logs += _logs(state)
+                if state["s"] != "streaming":
+                    self._done = True
+                    raise StopAsyncIteration
+                chunk = await iso._body(state, "chunkLen", "chunk", self._deadline)
+                if state["end"]:
+                    self._last = state
+                if chunk:
+                    return chunk
+        except _Condemned as c:
+            self._done = True
+            raise StreamFailed(c.outcome, None, condemned=True) from None
+
+    def _end(self, state: dict[str, Any]) -> None:
+        self._last = None
+        self._done = True
+        if state.get("finished"):
+            self._iso._request_open = False
+        if state.get("error"):
+            e = state["error"]
+            raise StreamFailed(Outcome.EXCEPTION, JsError(str(e["name"]), str(e["message"]), str(e["stack"])))
+
 
 
 async def _run_op(ctx: OpContext, name: str, args: Any) -> tuple[bool, Any]:

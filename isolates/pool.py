@@ -27,6 +27,9 @@ from edgeworker.isolates.types import ScriptErrorInfo, WorkerResponse, WorkerScr
 from edgeworker.limits.metrics import NullObserver, Observer
 from edgeworker.limits.outcome import Outcome
 
+# How an isolate host process starts (then --fd N): not ``-m edgeworker.isolates.host``, since a module mypyc
+# compiled (setup.py) has no code object for -m to run.
+HOST_COMMAND = ("-c", "from edgeworker.isolates.host import main; main()")
 log = logging.getLogger("edgeworker.pool")
 
 # A host gets this long beyond a request's own wall limit before the node kills it as hung.
@@ -173,8 +176,7 @@ class HostProcess:
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 sys.executable,
-                "-m",
-                "edgeworker.isolates.host",
+                *HOST_COMMAND,
                 "--fd",
                 str(child.fileno()),
                 pass_fds=(child.fileno(),),

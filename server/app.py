@@ -7,7 +7,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -18,6 +18,7 @@ from edgeworker.isolates.pool import HostCrashed, Overloaded, Quarantined, Scrip
 from edgeworker.isolates.types import WorkerResponse
 from edgeworker.limits.outcome import Outcome
 from edgeworker.limits.settings import NodeLimits
+from edgeworker.server.streams import DRAIN_BYTES, Upload, stream_body
 
 if TYPE_CHECKING:
     from edgeworker.server.node import Node
@@ -48,7 +49,6 @@ _STATUS_TITLES = {
 HOT_REQUESTS = 2  # requests within HOT_WINDOW_S that make a worker busy in a front process (DataPlane.hands_off)
 HOT_WINDOW_S = 1.0
 STREAM_UPLOAD_OVER = 64 * 1024  # request bodies larger than this stream into the worker
-DRAIN_BYTES = 8 * 1024 * 1024  # how much of a refused upload is read before the 413
 DRAIN_WAIT_S = 5.0
 
 
@@ -173,21 +173,22 @@ def _handler(node: Node) -> Any:
                         pass
                     return refuse_too_big()
                 result = await work
-        except Quarantined as exc:
+        except Quarantined as quarantined:
+            # (a name of its own for each: mypyc gives one name one type)
             outcome = Outcome.QUARANTINED
-            response = _page(503, "Error 1102: Worker is quarantined", str(exc), request_id)
-        except Overloaded as exc:
+            response = _page(503, "Error 1102: Worker is quarantined", str(quarantined), request_id)
+        except Overloaded as overloaded:
             outcome = Outcome.OVERLOADED
             node.observer.limit_exceeded(script.name, "concurrency")
-            response = _page(503, "Error 1102: Worker is overloaded", str(exc), request_id, {"retry-after": "1"})
-        except HostCrashed as exc:
+            response = _page(503, "Error 1102: Worker is overloaded", str(overloaded), request_id, {"retry-after": "1"})
+        except HostCrashed as crashed:
             outcome = Outcome.HOST_CRASHED
-            log.error("request %s to %s@%d: %s", request_id, script.name, script.version, exc)
+            log.error("request %s to %s@%d: %s", request_id, script.name, script.version, crashed)
             response = _page(503, "Error 1102: Worker's isolate host crashed", "Try again.", request_id)
-        except ScriptFailed as exc:
+        except ScriptFailed as failed:
             outcome = Outcome.EXCEPTION
             log.error(
-                "request %s to %s@%d: the script failed to start: %s", request_id, script.name, script.version, exc
+                "request %s to %s@%d: the script failed to start: %s", request_id, script.name, script.version, failed
             )
             response = _page(500, "Error 1101: Worker threw exception", "The script failed to start.", request_id)
         else:
@@ -199,7 +200,7 @@ def _handler(node: Node) -> Any:
                 node.log_worker(script.name, script.version, request_id, result)
             stream = None
             if result.stream is not None:
-                stream = _stream_body(node, script.name, script.version, request_id, result)
+                stream = stream_body(node, script.name, script.version, request_id, result)
             response = _to_response(result, request_id, stream)
             node.observer.request_cpu(script.name, result.cpu_ms / 1000)
             if result.batched:
@@ -297,34 +298,6 @@ class Reply:
         self.headers = headers
 
 
-class Upload:
-    """A request body streamed into the worker while it runs, cut at the node's request body limit."""
-
-    def __init__(self, request: Request, limit: int) -> None:
-        self.request = request
-        self.limit = limit
-        self.over_limit = asyncio.Event()
-        self.drained = asyncio.Event()
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        received = 0
-        stream = self.request.stream()
-        async for chunk in stream:
-            received += len(chunk)
-            if received > self.limit:
-                self.over_limit.set()
-                try:  # read on (and drop) some more, so the 413 is not lost to a connection reset
-                    async for extra in stream:
-                        received += len(extra)
-                        if received > self.limit + DRAIN_BYTES:
-                            break
-                finally:
-                    self.drained.set()
-                raise BodyTooLarge(f"the request body is larger than {self.limit >> 20} MB")
-            if chunk:
-                yield chunk
-
-
 def _url(scope: Scope, host: str) -> str:
     """The request's URL as the client sent it (the path not decoded: /a%2Fb stays so, as on Workers)."""
     scheme = scope.get("scheme", "http")
@@ -366,39 +339,6 @@ def _request_too_big(
     if declared is not None and declared.isdigit() and int(declared) > limits.request_body_mb * 1024 * 1024:
         return 413, "size", f"The request body is larger than {limits.request_body_mb} MB."
     return None
-
-
-class BodyTooLarge(Exception):
-    """An upload over the node's request body limit."""
-
-
-class StreamCut(Exception):
-    """A streamed response body that did not end well: the connection is dropped so the client sees it cut."""
-
-
-def _stream_body(node: Node, script_name: str, version: int, request_id: str, result: WorkerResponse) -> Any:
-    queue = result.stream
-    assert queue is not None
-
-    async def chunks() -> AsyncIterator[bytes]:
-        while True:
-            item = await queue.get()
-            if isinstance(item, bytes):
-                yield item
-                continue
-            if isinstance(item, Exception):
-                log.error("request %s to %s@%d: %s", request_id, script_name, version, item)
-                raise StreamCut(str(item))
-            outcome = Outcome(item.get("outcome", "ok"))
-            ended = WorkerResponse(
-                outcome, error=item.get("error"), logs=[(lvl, text) for lvl, text in item.get("logs", [])]
-            )
-            node.log_worker(script_name, version, request_id, ended, phase="stream")
-            if outcome is not Outcome.OK:
-                raise StreamCut(outcome.value)
-            return
-
-    return chunks()
 
 
 def _to_response(result: WorkerResponse, request_id: str, stream: Any = None) -> Response | Reply:

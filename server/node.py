@@ -233,7 +233,7 @@ class Node:
         *,
         vars: dict[str, Any] | None = None,
         secrets: dict[str, str] | None = None,
-        routes: list[str] | None = None,
+        routes: Any = None,  # as a client sent them: checked here (_routes)
         limits: Any = None,
         modules: Any = None,
         main: Any = None,
@@ -265,10 +265,10 @@ class Node:
                 checked = await self.pool.check(
                     script, env, worker_limits.memory_mb, f"{name}@check", modules=modules, main=main
                 )
-            except ScriptFailed as exc:
-                if exc.info.message.startswith("script startup exceeded"):
+            except ScriptFailed as failed:  # (not exc: mypyc gives one name one type)
+                if failed.info.message.startswith("script startup exceeded"):
                     self.observer.limit_exceeded(name, "startup")
-                raise DeployError(400, f"script error: {exc.info}", script_error=exc.info.to_dict()) from None
+                raise DeployError(400, f"script error: {failed.info}", script_error=failed.info.to_dict()) from None
             version = self.store.add_version(
                 Version(
                     worker=name,

@@ -157,8 +157,9 @@ class DataPlaneProtocol(HttpToolsProtocol):
             return
         parser = self.parser
         http_version = parser.get_http_version()
-        url = httptools.parse_url(self.url)
-        raw_path = url.path
+        # httptools' stub says bytes; a URL without a query gives None (which mypyc's check would refuse)
+        url: Any = httptools.parse_url(self.url)
+        raw_path: bytes = url.path
         path = raw_path.decode("ascii")
         if "%" in path:
             path = urllib.parse.unquote(path)

@@ -15,6 +15,7 @@ import pytest
 
 from edgeworker.isolates import _ipc
 from edgeworker.isolates.engine import compile_worker
+from edgeworker.isolates.pool import HOST_COMMAND
 
 WORKER = """export default { async fetch(request) {
   const path = new URL(request.url).pathname;
@@ -34,7 +35,7 @@ class Host:
     async def start(self) -> None:
         parent, child = socket.socketpair()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "edgeworker.isolates.host", "--fd", str(child.fileno())],
+            [sys.executable, *HOST_COMMAND, "--fd", str(child.fileno())],
             pass_fds=(child.fileno(),),
             # a batch may run 20 ms here rather than 1: a loaded test machine can take a millisecond for two requests
             env={**os.environ, "EDGEWORKER_BATCH_MS": "20"},
