@@ -25,10 +25,11 @@ def _setup_compiled() -> list[str]:
 
 
 def _installed_from_sources() -> bool:
-    """An editable install (or none): the package is the repository's own folders, which are never compiled."""
+    """An editable install: the package is the repository's own folders, which are never compiled (an install
+    into a .venv inside the repository is not one)."""
     import edgeworker.server
 
-    return Path(edgeworker.server.__path__[0]).resolve().is_relative_to(REPO)
+    return Path(edgeworker.server.__path__[0]).resolve() == (REPO / "server").resolve()
 
 
 @pytest.mark.skipif(_installed_from_sources(), reason="an editable install runs the Python sources")
