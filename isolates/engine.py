@@ -496,11 +496,11 @@ class JsIsolate:
         self._watch(call, deadline, fresh=False)
         try:
             raw = await call
-        except _Condemned:
+        except _Condemned as condemned:
             self._v8.terminate()  # V8 TerminateExecution; then the isolate is thrown away
             self._interrupted = await self._still_running()
             self.close()
-            raise
+            raise condemned  # (named: compiled by mypyc, a bare raise after an await raised a freed object)
         except asyncio.CancelledError:
             self._v8.terminate()
             self._interrupted = True

@@ -440,17 +440,20 @@ class Host:
         self._send({"t": "ok", "mid": msg["mid"], "handlers": handlers})
 
     async def _check(self, msg: dict[str, Any]) -> None:
-        iso: JsIsolate | None = None
+        # (no "iso = None" before a try that sets it: compiled by mypyc, its finally then took None for an isolate)
         try:
             compiled = await compile_worker(msg["source"], msg.get("modules"), msg.get("main"))
-            iso = await JsIsolate.create(memory_mb=msg["memory_mb"])
+        except ScriptError as exc:
+            self._send({"t": "err", "mid": msg["mid"], "script_error": _script_error(exc)})
+            return
+        iso = await JsIsolate.create(memory_mb=msg["memory_mb"])
+        try:
             handlers = await iso.load_worker(compiled, msg["env"], cpu_ms=msg["startup_cpu_ms"])
         except ScriptError as exc:
             self._send({"t": "err", "mid": msg["mid"], "script_error": _script_error(exc)})
             return
         finally:
-            if iso is not None:
-                iso.close()
+            iso.close()
         self._send(
             {
                 "t": "ok",
