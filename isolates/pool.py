@@ -30,6 +30,7 @@ from edgeworker.limits.outcome import Outcome
 # How an isolate host process starts (then --fd N): not ``-m edgeworker.isolates.host``, since a module mypyc
 # compiled (setup.py) has no code object for -m to run.
 HOST_COMMAND = ("-c", "from edgeworker.isolates.host import main; main()")
+
 log = logging.getLogger("edgeworker.pool")
 
 # A host gets this long beyond a request's own wall limit before the node kills it as hung.
